@@ -1,0 +1,29 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
+import { RequestCodeDto, VerifyCodeDto } from '../../../libs/protocol/src/dto/auth.dto.js';
+import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
+import type { Runtime } from '../../../libs/platform/src/runtime.js';
+
+@ApiTags('accounts')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(
+    @Inject(LogInHandler) private readonly logIn: LogInHandler,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
+
+  @Post('request-code')
+  @HttpCode(202)
+  async requestCode(@Body() body: RequestCodeDto) {
+    const code = await this.logIn.requestCode(body.phone);
+    // Only the development delivery mode hands the code back; production sends it by SMS.
+    return this.runtime.config.CODE_DELIVERY === 'dev' ? { devCode: code } : {};
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  verify(@Body() body: VerifyCodeDto) {
+    return this.logIn.verify(body.phone, body.code, body.deviceName);
+  }
+}

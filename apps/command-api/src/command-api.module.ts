@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuthGuard } from '../../../libs/auth/src/auth.guard.js';
+import { LoginCodes } from '../../../libs/auth/src/login-codes.js';
+import { TokenService } from '../../../libs/auth/src/tokens.js';
+import { AcknowledgeReceiptHandler } from '../../../libs/commands/src/acknowledge-receipt.handler.js';
+import { AggregateStore } from '../../../libs/commands/src/aggregate-store.js';
+import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
+import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
+import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
+import type { Runtime } from '../../../libs/platform/src/runtime.js';
+import { AuthController } from './auth.controller.js';
+import { MessagesController } from './messages.controller.js';
+
+/** Command handlers, shared with the query-api's socket (which accepts `send` and `receipt` frames). */
+@Module({
+  providers: [
+    AuthGuard,
+    { provide: SendMessageHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new SendMessageHandler(a) },
+    { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
+  ],
+  exports: [SendMessageHandler, AcknowledgeReceiptHandler, AuthGuard],
+})
+export class CommandHandlersModule {}
+
+@Module({
+  imports: [CommandHandlersModule],
+  controllers: [AuthController, MessagesController],
+  providers: [
+    {
+      provide: LogInHandler,
+      inject: [AggregateStore, DataSource, TokenService, RUNTIME],
+      useFactory: (aggregates: AggregateStore, db: DataSource, tokens: TokenService, runtime: Runtime) =>
+        new LogInHandler(
+          aggregates,
+          new LoginCodes(db, {
+            ttlSeconds: runtime.config.CODE_TTL_SECONDS,
+            perPhonePerHour: runtime.config.CODES_PER_PHONE_PER_HOUR,
+            maxAttempts: runtime.config.CODE_ATTEMPTS,
+          }),
+          tokens,
+          runtime.secrets.idSecret,
+        ),
+    },
+  ],
+})
+export class CommandApiModule {}

@@ -1,0 +1,46 @@
+import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EVENT_STORE, EventStore } from '../../../libs/event-store/src/event-store.port.js';
+import { Metrics } from '../../../libs/platform/src/metrics.js';
+import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
+import type { Runtime } from '../../../libs/platform/src/runtime.js';
+import { Projector } from '../../../libs/projections/src/projector.js';
+
+class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(Projector) private readonly projector: Projector,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
+
+  async onApplicationBootstrap() {
+    await this.projector.start(this.runtime.config.PROJECTOR_BATCH_SIZE);
+    this.projector.failed.catch((error) => {
+      // A projection that cannot apply an event must not be skipped past: stop, loudly.
+      this.runtime.logger.fatal({ err: error }, 'projector stopped');
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
+
+  onApplicationShutdown() {
+    return this.projector.stop();
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: Projector,
+      inject: [DataSource, EVENT_STORE, Metrics],
+      useFactory: (db: DataSource, store: EventStore, metrics: Metrics) =>
+        new Projector(db, store, undefined, {
+          onBatch: (count, position) => {
+            metrics.eventsProjected.inc(count);
+            metrics.projectorPosition.set(Number(position));
+          },
+        }),
+    },
+    ProjectorLifecycle,
+  ],
+})
+export class ProjectorModule {}

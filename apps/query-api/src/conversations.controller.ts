@@ -1,0 +1,33 @@
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
+import type { Principal } from '../../../libs/auth/src/tokens.js';
+import { HistoryQueryDto } from '../../../libs/protocol/src/dto/history-query.dto.js';
+import { ConversationsQuery } from '../../../libs/queries/src/conversations.query.js';
+import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
+
+@ApiTags('reading')
+@ApiBearerAuth()
+@UseGuards(AuthGuard)
+@Controller('v1')
+export class ConversationsController {
+  constructor(
+    @Inject(ConversationsQuery) private readonly conversations: ConversationsQuery,
+    @Inject(PresenceQuery) private readonly presence: PresenceQuery,
+  ) {}
+
+  @Get('conversations')
+  inbox(@CurrentPrincipal() user: Principal) {
+    return this.conversations.inbox(user.userId);
+  }
+
+  @Get('conversations/:conversationId/messages')
+  history(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Query() page: HistoryQueryDto) {
+    return this.conversations.history(user.userId, conversationId, page);
+  }
+
+  @Get('users/:userId/presence')
+  presenceOf(@Param('userId') userId: string) {
+    return this.presence.of(userId);
+  }
+}

@@ -1,0 +1,122 @@
+// `npm run bench`: starts the embedded server, runs the scenarios in order, prints one JSON object
+// with the figures on stdout (everything else goes to stderr). Exit code 1 if a scenario failed.
+//
+// Environment knobs (defaults in lib/config.ts):
+//   BENCH_SCENARIOS=oneToOne,maxRate,reconnect,idleConnections   subset to run (registry order)
+//   BENCH_DURATION_S=60            oneToOne duration       BENCH_ONE_TO_ONE_RATE=1000, BENCH_ONE_TO_ONE_DEVICES=1000
+//   BENCH_MAXRATE_STEPS=1000,1500,2000,3000,4000  BENCH_MAXRATE_STEP_S=10  BENCH_MAXRATE_CONTINUE=1 (go on after a failed step)
+//   BENCH_DRAIN_S=10               wait for stragglers after the last send
+//   BENCH_RECONNECT_MISSED=1000
+//   BENCH_IDLE_CONNECTIONS=10000   BENCH_IDLE_PER_WORKER=5000  BENCH_IDLE_HOLD_S=10  BENCH_SPREAD_SOURCE_ADDRS=1
+//   BENCH_SEND_VIA=ws|http         BENCH_REGISTER_CONCURRENCY=16  BENCH_CONNECT_CONCURRENCY=100
+//   BENCH_SERVER_ENTRY=<js file>   default dist/apps/embedded/src/main.js, else dist/apps/embedded/main.js
+//   BENCH_SERVER_URL=http://localhost:3000 (+ BENCH_SERVER_PID for memory/CPU figures): use a running server
+//   BENCH_KEEP_DATA=1              keep the server's temporary data dir
+import os from 'node:os';
+import { Api } from './lib/api.js';
+import { loadConfig, type BenchConfig } from './lib/config.js';
+import { DevicePool } from './lib/devices.js';
+import { errorText, log } from './lib/log.js';
+import { verifyPhoneScheme } from './lib/phones.js';
+import { connectExternal, startServer, type ServerHandle } from './lib/server.js';
+import { scenarios } from './scenarios/index.js';
+import type { BenchContext, Scenario } from './scenarios/types.js';
+
+let server: ServerHandle | null = null;
+
+async function newContext(config: BenchConfig): Promise<BenchContext> {
+  server = config.serverUrl ? await connectExternal(config) : await startServer(config);
+  const api = new Api(server.httpBase);
+  return { config, server, api, devices: new DevicePool(api, config.registerConcurrency) };
+}
+
+function selectScenarios(config: BenchConfig): Scenario[] {
+  if (!config.scenarios) return scenarios;
+  const known = new Map(scenarios.map((s) => [s.name.toLowerCase(), s]));
+  const unknown = config.scenarios.filter((n) => !known.has(n.toLowerCase()));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  const wanted = new Set(config.scenarios.map((n) => n.toLowerCase()));
+  return scenarios.filter((s) => wanted.has(s.name.toLowerCase())); // registry order
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const selected = selectScenarios(config);
+  verifyPhoneScheme(Math.max(20_000, config.idleConnections, config.oneToOneDevices, config.maxRateDevices) + 10);
+
+  const output: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? null,
+      totalMemMB: Math.round(os.totalmem() / 1024 / 1024),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    settings: {
+      scenarios: selected.map((s) => s.name),
+      durationS: config.durationS,
+      maxRateSteps: config.maxRateSteps,
+      maxRateStepS: config.maxRateStepS,
+      idleConnections: config.idleConnections,
+      sendVia: config.sendVia,
+      externalServer: config.serverUrl,
+    },
+  };
+  let failures = 0;
+  let ctx: BenchContext | null = null;
+  try {
+    for (const scenario of selected) {
+      if (!ctx || !ctx.server.alive()) {
+        if (ctx) {
+          log(`server is gone; starting a fresh one for ${scenario.name}`);
+          output.serverRestarts = ((output.serverRestarts as number | undefined) ?? 0) + 1;
+          await ctx.server.stop();
+        }
+        ctx = await newContext(config);
+      }
+      log(`=== ${scenario.name} ===`);
+      const started = performance.now();
+      try {
+        output[scenario.name] = await scenario.run(ctx);
+      } catch (err) {
+        failures++;
+        log(`${scenario.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        output[scenario.name] = { error: errorText(err), serverAlive: ctx.server.alive() };
+      }
+      log(`=== ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(1)}s ===`);
+    }
+  } catch (err) {
+    failures++;
+    log(`benchmark aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    output.error = errorText(err);
+  } finally {
+    await server?.stop();
+  }
+  output.finishedAt = new Date().toISOString();
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+  return failures ? 1 : 0;
+}
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping the server and exiting`);
+    void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // open handles (keep-alive sockets) must not keep us alive
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  async (err) => {
+    log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    await server?.stop();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,66 @@
+// Steps the 1:1 rate up; the answer is the highest rate with p99 < 100 ms and nothing lost or duplicated.
+import { log, sleep } from '../lib/log.js';
+import { PairHarness } from '../lib/pair-load.js';
+import type { BenchContext, Scenario } from './types.js';
+
+const P99_LIMIT_MS = 100;
+
+export async function maxRate(ctx: BenchContext) {
+  const { config } = ctx;
+  const devices = await ctx.devices.take(config.maxRateDevices);
+  const harness = await PairHarness.open(
+    { wsBase: ctx.server.wsBase, api: ctx.api, sendVia: config.sendVia, serverPid: ctx.server.pid, connectConcurrency: config.connectConcurrency },
+    devices,
+  );
+  const steps = [];
+  let highest: number | null = null;
+  let failedOnce = false;
+  try {
+    for (const rate of config.maxRateSteps) {
+      const r = await harness.runLoad({ rate, durationS: config.maxRateStepS, drainS: config.drainS, label: 'm' });
+      const p99 = r.latencyMs.p99;
+      const reasons: string[] = [];
+      if (p99 === null || p99 >= P99_LIMIT_MS) reasons.push(`p99 ${p99} ms`);
+      if (r.lost > 0) reasons.push(`${r.lost} lost`);
+      if (r.duplicated > 0) reasons.push(`${r.duplicated} duplicated`);
+      if (r.actualRate < rate * 0.97) reasons.push(`client only reached ${r.actualRate} msg/s`);
+      const pass = reasons.length === 0;
+      steps.push({
+        rate,
+        pass,
+        failReasons: reasons,
+        actualRate: r.actualRate,
+        sent: r.sent,
+        received: r.received,
+        lost: r.lost,
+        duplicated: r.duplicated,
+        sendErrors: r.sendErrors,
+        latencyMs: r.latencyMs,
+        ackLatencyMs: r.ackLatencyMs,
+        drainMs: r.drainMs,
+        clientCpuPct: r.clientCpuPct,
+        serverCpuPct: r.serverCpuPct,
+        postgresCpuPct: r.postgresCpuPct,
+        clientEventLoopDelayMs: r.clientEventLoopDelayMs,
+        errorSamples: r.errorSamples,
+      });
+      if (pass && !failedOnce) highest = rate;
+      if (!pass) {
+        failedOnce = true;
+        log(`[maxRate] ${rate} msg/s failed: ${reasons.join(', ')}`);
+        if (!config.maxRateContinueAfterFail) break;
+      }
+      await sleep(2000); // let the server settle between steps
+    }
+  } finally {
+    await harness.close();
+  }
+  return {
+    highestRateWithP99Under100ms: highest,
+    stepDurationS: config.maxRateStepS,
+    devices: devices.length,
+    steps,
+  };
+}
+
+export const maxRateScenario: Scenario = { name: 'maxRate', run: maxRate };

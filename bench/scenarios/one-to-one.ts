@@ -1,0 +1,20 @@
+// 1:1 messages at a fixed rate between connected pairs; delivery latency, loss and duplicates.
+import { PairHarness } from '../lib/pair-load.js';
+import type { BenchContext, Scenario } from './types.js';
+
+export async function oneToOne(ctx: BenchContext) {
+  const { config } = ctx;
+  const devices = await ctx.devices.take(config.oneToOneDevices);
+  const harness = await PairHarness.open(
+    { wsBase: ctx.server.wsBase, api: ctx.api, sendVia: config.sendVia, serverPid: ctx.server.pid, connectConcurrency: config.connectConcurrency },
+    devices,
+  );
+  try {
+    const r = await harness.runLoad({ rate: config.oneToOneRate, durationS: config.durationS, drainS: config.drainS, label: 'o' });
+    return { ...r, connectMs: Math.round(harness.connectMs) };
+  } finally {
+    await harness.close();
+  }
+}
+
+export const oneToOneScenario: Scenario = { name: 'oneToOne', run: oneToOne };

@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto';
+
+/** One place that names every stream, so adapters, projections and audits agree. */
+export const streams = {
+  user: (userId: string) => `user-${userId}`,
+  conversation: (conversationId: string) => `conversation-${conversationId}`,
+  receipts: (conversationId: string, userId: string) => `receipts-${conversationId}-${userId}`,
+  presence: (userId: string) => `presence-${userId}`,
+};
+
+/** A direct chat's id is the same for both participants and never changes. */
+export function directConversationId(userA: string, userB: string): string {
+  const [first, second] = [userA, userB].sort();
+  return 'd' + createHash('sha256').update(`${first}\u0000${second}`).digest('base64url').slice(0, 26);
+}

@@ -1,0 +1,109 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { FEED_CHANNEL } from '../../projections/src/projector.js';
+
+export interface FeedItem {
+  position: bigint;
+  /** The frame as sent: the stored payload with its cursor. */
+  frame: string;
+}
+
+export interface FeedListener {
+  deliver(item: FeedItem): void;
+}
+
+const PAGE = 5_000;
+const SAFETY_POLL_MS = 1_000;
+
+/**
+ * Follows the feed table for this query-api instance and hands each new item to the sockets
+ * of its user that are open here. The projector commits feed rows in position order and
+ * NOTIFYs after each batch, so "rows after the last position I read" is exact; one query
+ * serves all sockets, however many recipients a batch has. A slow poll covers a lost
+ * LISTEN connection.
+ */
+export class FeedTail {
+  private last = 0n;
+  private readonly listeners = new Map<string, Set<FeedListener>>();
+  private listenClient?: pg.Client;
+  private timer?: NodeJS.Timeout;
+  private pumping?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly connectionString: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const rows: { head: string | null }[] = await this.db.query('SELECT max(position) AS head FROM feed_items');
+    this.last = BigInt(rows[0].head ?? 0);
+    await this.connectListener();
+    this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
+  }
+
+  private async connectListener(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on('notification', () => this.pump());
+    client.on('error', (error) => {
+      this.logger.warn({ err: error }, 'feed LISTEN connection lost; reconnecting');
+      this.listenClient = undefined;
+      if (!this.stopped) setTimeout(() => void this.connectListener().catch(() => undefined), 1_000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${FEED_CHANNEL}`);
+    this.listenClient = client;
+    this.pump();
+  }
+
+  subscribe(userId: string, listener: FeedListener): () => void {
+    let set = this.listeners.get(userId);
+    if (!set) this.listeners.set(userId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set!.delete(listener);
+      if (set!.size === 0) this.listeners.delete(userId);
+    };
+  }
+
+  /** Reads everything after the last position; coalesces calls that arrive meanwhile. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        let rows: { user_id: string; position: string; frame: string }[];
+        do {
+          rows = await this.db.query(
+            `SELECT user_id, position, jsonb_set(payload, '{cursor}', to_jsonb(position::text))::text AS frame
+             FROM feed_items WHERE position > $1 ORDER BY position LIMIT ${PAGE}`,
+            [this.last.toString()],
+          );
+          for (const row of rows) {
+            const position = BigInt(row.position);
+            this.last = position;
+            const listeners = this.listeners.get(row.user_id);
+            if (listeners) for (const listener of listeners) listener.deliver({ position, frame: row.frame });
+          }
+        } while (rows.length === PAGE);
+      } while (this.again && !this.stopped);
+    })()
+      .catch((error) => this.logger.warn({ err: error }, 'feed tail read failed; retrying on the next notification'))
+      .finally(() => {
+        this.pumping = undefined;
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.pumping;
+    await this.listenClient?.end().catch(() => undefined);
+  }
+}

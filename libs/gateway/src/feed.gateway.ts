@@ -1,0 +1,152 @@
+import { Inject, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { WebSocket } from 'ws';
+import { AcknowledgeReceiptHandler } from '../../commands/src/acknowledge-receipt.handler.js';
+import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
+import { deviceConnected, deviceDisconnected, streams } from '../../domain/src/index.js';
+import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
+import { Metrics } from '../../platform/src/metrics.js';
+import { RUNTIME } from '../../platform/src/platform.module.js';
+import type { Runtime } from '../../platform/src/runtime.js';
+import { ReceiptFrameDto } from '../../protocol/src/dto/receipt.dto.js';
+import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
+import { toProtocolError } from '../../protocol/src/errors.js';
+import { parseDto } from '../../protocol/src/validation.js';
+import { FeedSession } from './feed-session.js';
+import { FeedTail } from './feed-tail.js';
+import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js';
+
+interface ClientState extends SocketHandshake {
+  connectionId: string;
+  lastHeard: number;
+  unsubscribe: () => void;
+}
+
+type Frame = Record<string, unknown>;
+
+const errorFrame = (error: unknown, clientMsgId?: unknown) => ({
+  type: 'error',
+  ...(typeof clientMsgId === 'string' ? { clientMsgId } : {}),
+  error: toProtocolError(error).body.error,
+});
+
+/** The live feed at /v1/ws: pushes feed items and accepts send, receipt, typing and ping frames. */
+@WebSocketGateway({ path: '/v1/ws' })
+export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly clients = new Map<WebSocket, ClientState>();
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(FeedTail) private readonly tail: FeedTail,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(SendMessageHandler) private readonly sendMessage: SendMessageHandler,
+    @Inject(AcknowledgeReceiptHandler) private readonly receipts: AcknowledgeReceiptHandler,
+    @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
+
+  onApplicationBootstrap() {
+    const idleMs = this.runtime.config.SOCKET_IDLE_SECONDS * 1000;
+    // One sweep for all sockets instead of a timer each.
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [socket, state] of this.clients) if (now - state.lastHeard > idleMs) socket.close(1001, 'idle');
+    }, Math.min(5_000, idleMs / 2));
+  }
+
+  async onApplicationShutdown() {
+    clearInterval(this.sweeper);
+    for (const socket of this.clients.keys()) socket.close(1001, 'server shutting down');
+  }
+
+  handleConnection(socket: WebSocket, request: HandshakeRequest) {
+    const handshake = request.handshake!;
+    const { userId, deviceId } = handshake.principal;
+    const session = new FeedSession(this.db, userId, (frame) => {
+      if (socket.readyState !== socket.OPEN) return;
+      socket.send(frame);
+      this.metrics.feedFramesSent.inc();
+    });
+    const connectionId = randomUUID();
+    const unsubscribe = this.tail.subscribe(userId, session);
+    this.clients.set(socket, { ...handshake, connectionId, lastHeard: Date.now(), unsubscribe });
+    socket.on('message', () => {
+      const state = this.clients.get(socket);
+      if (state) state.lastHeard = Date.now();
+    });
+    this.metrics.openSockets.inc();
+    session.catchUp(handshake.since).catch((error) => {
+      this.runtime.logger.warn({ err: error, userId }, 'feed catch-up failed; closing socket');
+      socket.close(1011, 'catch-up failed');
+    });
+    this.recordPresence(userId, deviceConnected(userId, deviceId, connectionId, new Date()));
+  }
+
+  handleDisconnect(socket: WebSocket) {
+    const state = this.clients.get(socket);
+    if (!state) return;
+    this.clients.delete(socket);
+    state.unsubscribe();
+    this.metrics.openSockets.dec();
+    const { userId, deviceId } = state.principal;
+    this.recordPresence(userId, deviceDisconnected(userId, deviceId, state.connectionId, new Date()));
+  }
+
+  @SubscribeMessage('ping')
+  ping() {
+    return { type: 'pong', serverTime: new Date().toISOString() };
+  }
+
+  @SubscribeMessage('send')
+  async send(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    try {
+      const input = parseDto(SendMessageDto, frame);
+      const { duplicate: _duplicate, ...sent } = await this.sendMessage.send(this.principalOf(socket), input);
+      return { type: 'sent', clientMsgId: input.clientMsgId, ...sent };
+    } catch (error) {
+      return errorFrame(error, frame.clientMsgId);
+    }
+  }
+
+  @SubscribeMessage('receipt')
+  async receipt(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    try {
+      const input = parseDto(ReceiptFrameDto, frame);
+      await this.receipts.acknowledge(this.principalOf(socket).userId, input.conversationId, input.kind, input.upToSeq);
+      return undefined;
+    } catch (error) {
+      return errorFrame(error);
+    }
+  }
+
+  /** Typing indicators are relayed once presence lands (issue 4); until then they are accepted and dropped. */
+  @SubscribeMessage('typing')
+  typing() {
+    return undefined;
+  }
+
+  @SubscribeMessage('invalid')
+  invalid(@MessageBody() problem: { code: string; message: string; frame?: Frame }) {
+    return { type: 'error', ...(typeof problem.frame?.clientMsgId === 'string' ? { clientMsgId: problem.frame.clientMsgId } : {}), error: { code: problem.code, message: problem.message, details: null } };
+  }
+
+  private principalOf(socket: WebSocket) {
+    return this.clients.get(socket)!.principal;
+  }
+
+  private recordPresence(userId: string, event: ReturnType<typeof deviceConnected> | ReturnType<typeof deviceDisconnected>) {
+    this.events.append(streams.presence(userId), [event], 'any').catch((error) => {
+      this.runtime.logger.warn({ err: error, userId }, 'could not record presence change');
+    });
+  }
+}

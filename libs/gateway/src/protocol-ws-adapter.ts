@@ -1,0 +1,70 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { IncomingMessage } from 'node:http';
+import { Principal, TokenService } from '../../auth/src/tokens.js';
+
+/** What the handshake learned, attached to the upgrade request for the gateway. */
+export interface SocketHandshake {
+  principal: Principal;
+  since: bigint | undefined;
+}
+
+export type HandshakeRequest = IncomingMessage & { handshake?: SocketHandshake };
+
+export const CLIENT_FRAME_TYPES = ['send', 'receipt', 'typing', 'ping'] as const;
+
+/**
+ * Adapts @nestjs/platform-ws to the protocol: frames are `{"type": …}` rather than Nest's
+ * `{"event", "data"}`, so the parser routes on `type` and hands malformed frames to an
+ * `invalid` handler that answers with an error frame (the socket stays open); the token and
+ * cursor are checked during the handshake, which answers 401/400 instead of upgrading; and
+ * frames over the limit close the socket with 1009 (ws' maxPayload).
+ */
+export class ProtocolWsAdapter extends WsAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly tokens: TokenService,
+    private readonly maxFrameBytes: number,
+  ) {
+    super(app, {
+      messageParser: (data: unknown) => {
+        let frame: unknown;
+        try {
+          frame = JSON.parse(String(data));
+        } catch {
+          return { event: 'invalid', data: { code: 'invalid_json', message: 'frame is not valid JSON' } };
+        }
+        const type = (frame as { type?: unknown } | null)?.type;
+        if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || typeof type !== 'string') {
+          return { event: 'invalid', data: { code: 'invalid_frame', message: 'frame must be a JSON object with a string "type"', frame } };
+        }
+        if (!(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
+          return { event: 'invalid', data: { code: 'unknown_frame_type', message: `unknown frame type "${type}"`, frame } };
+        }
+        return { event: type, data: frame };
+      },
+    });
+  }
+
+  create(port: number, options: Record<string, unknown> = {}) {
+    return super.create(port, {
+      ...options,
+      maxPayload: this.maxFrameBytes,
+      verifyClient: (info: { req: HandshakeRequest }, accept: (ok: boolean, code?: number, message?: string) => void) => {
+        const url = new URL(info.req.url ?? '/', 'http://localhost');
+        const since = url.searchParams.get('since');
+        if (since !== null && !/^\d{1,19}$/.test(since)) {
+          accept(false, 400, 'since must be a cursor received from this server');
+          return;
+        }
+        this.tokens.verify(url.searchParams.get('token') ?? undefined).then(
+          (principal) => {
+            info.req.handshake = { principal, since: since === null ? undefined : BigInt(since) };
+            accept(true);
+          },
+          () => accept(false, 401, 'missing or invalid token'),
+        );
+      },
+    });
+  }
+}

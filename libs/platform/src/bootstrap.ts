@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ValidationPipe } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { TokenService } from '../../auth/src/tokens.js';
+import { ProtocolWsAdapter } from '../../gateway/src/protocol-ws-adapter.js';
+import { validationFailed } from '../../protocol/src/validation.js';
+import { Config, ConfigError, loadConfig } from './config.js';
+import { configureHttpApp } from './http-app.js';
+import { createLogger, PinoNestLogger } from './logger.js';
+import { PlatformModule } from './platform.module.js';
+import { connectRuntime, Runtime } from './runtime.js';
+
+export interface AppDefinition {
+  name: string;
+  modules: Type[];
+  /** Serves the live feed WebSocket at /v1/ws. */
+  websocket: boolean;
+}
+
+@Module({})
+class AppModule {
+  static compose(runtime: Runtime, modules: Type[]): DynamicModule {
+    return { module: AppModule, imports: [PlatformModule.forRuntime(runtime), ...modules] };
+  }
+}
+
+/** Builds and starts one Nest app on a connected runtime. */
+export async function startApp(runtime: Runtime, app: AppDefinition): Promise<INestApplication> {
+  const { config, logger } = runtime;
+  const nest = await NestFactory.create(AppModule.compose(runtime, app.modules), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+  });
+  configureHttpApp(nest, config, logger, `Messenger ${app.name}`);
+  nest.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
+  if (app.websocket) nest.useWebSocketAdapter(new ProtocolWsAdapter(nest, nest.get(TokenService), config.MAX_FRAME_BYTES));
+  await nest.listen(config.PORT);
+  return nest;
+}
+
+/**
+ * Runs a process: validates the configuration, starts, and on SIGINT/SIGTERM closes in
+ * order (Nest app first, so sockets and the projector stop before their stores).
+ */
+export async function runProcess(name: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.LOG_LEVEL, name);
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await stop?.();
+    } catch (error) {
+      logger.error({ err: error }, 'error during shutdown');
+      process.exitCode = 1;
+    }
+    process.exit();
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  try {
+    stop = await start(config, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else logger.fatal({ err: error }, 'failed to start');
+    process.exitCode = 1;
+    await shutdown('startup-failure');
+  }
+}
+
+export { connectRuntime };

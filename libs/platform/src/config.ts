@@ -1,0 +1,62 @@
+import { bool, cleanEnv, makeValidator, num, port, str, url } from 'envalid';
+
+const positiveInt = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!Number.isInteger(value) || value < 0) throw new Error('must be a non-negative integer');
+  return value;
+});
+
+/**
+ * Every setting, read from the environment once and validated at start: a wrong value stops
+ * the process with a message naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const raw = cleanEnv(
+    env,
+    {
+      PORT: port({ default: 3000, desc: 'HTTP and WebSocket port' }),
+      LOG_LEVEL: str({ default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+      DATA_DIR: str({ default: '.data', desc: 'embedded mode: where PostgreSQL data and generated secrets live' }),
+      EMBEDDED_POSTGRES_PORT: port({ default: 5433, desc: 'embedded mode: port of the embedded PostgreSQL' }),
+      DATABASE_URL: url({ default: undefined, desc: 'split/distributed mode: PostgreSQL for read models (and events, with EVENT_STORE=postgres)' }),
+      EVENT_STORE: str({ default: 'postgres', choices: ['postgres', 'eventstoredb'] }),
+      EVENTSTORE_CONNECTION_STRING: str({ default: undefined, desc: 'esdb://host:2113?tls=false' }),
+      JWT_SECRET: str({ default: undefined, desc: 'HMAC secret for tokens; at least 32 characters. Generated in embedded mode.' }),
+      ID_SECRET: str({ default: undefined, desc: 'secret deriving user ids from phone numbers. Generated in embedded mode.' }),
+      TOKEN_TTL: str({ default: '365d', desc: 'lifetime of device tokens (jose time span, e.g. 30d)' }),
+      CODE_DELIVERY: str({ default: 'dev', choices: ['dev', 'sms'], desc: 'dev: the one-time code is returned in the response' }),
+      CODE_TTL_SECONDS: positiveInt({ default: 300 }),
+      CODES_PER_PHONE_PER_HOUR: positiveInt({ default: 5 }),
+      CODE_ATTEMPTS: positiveInt({ default: 5 }),
+      AUTH_REQUESTS_PER_IP_PER_MINUTE: positiveInt({ default: 0, desc: '0 = no per-address limit (development)' }),
+      MAX_BODY_BYTES: positiveInt({ default: 256 * 1024, desc: 'largest HTTP request body' }),
+      MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
+      SOCKET_IDLE_SECONDS: positiveInt({ default: 60 }),
+      SERVE_DOCS: bool({ default: true }),
+      METRICS_PREFIX: str({ default: 'messenger_' }),
+      PROJECTOR_BATCH_SIZE: num({ default: 1000 }),
+    },
+    {
+      reporter: ({ errors }) => {
+        const names = Object.keys(errors);
+        if (names.length === 0) return;
+        const lines = names.map((name) => `  ${name}: ${(errors as Record<string, Error | undefined>)[name]?.message}`);
+        throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+      },
+    },
+  );
+  return { ...raw };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  name = 'ConfigError';
+}
+
+/** Secrets are required outside the embedded mode, which generates and keeps its own. */
+export function requireSecrets(config: Config): { jwtSecret: string; idSecret: string } {
+  const missing = (['JWT_SECRET', 'ID_SECRET'] as const).filter((name) => !config[name] || config[name]!.length < 32);
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n${missing.map((n) => `  ${n}: required, at least 32 characters`).join('\n')}`);
+  return { jwtSecret: config.JWT_SECRET!, idSecret: config.ID_SECRET! };
+}

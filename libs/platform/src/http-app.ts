@@ -1,0 +1,43 @@
+import { ArgumentsHost, Catch, ExceptionFilter, INestApplication, NotFoundException } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import type { Logger } from 'pino';
+import { toProtocolError } from '../../protocol/src/errors.js';
+import type { Config } from './config.js';
+
+/** Every HTTP failure leaves in the protocol's error shape; only real faults are logged as errors. */
+@Catch()
+export class ProtocolExceptionFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    const response = host.switchToHttp().getResponse<express.Response>();
+    const error = exception instanceof NotFoundException && /^Cannot /.test(exception.message)
+      ? { status: 404, body: { error: { code: 'route_not_found', message: exception.message, details: null } } }
+      : toProtocolError(exception);
+    if (error.status >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    response.status(error.status).json(error.body);
+  }
+}
+
+/** Body limits, error shape and OpenAPI docs, the same for every app that serves HTTP. */
+export function configureHttpApp(app: INestApplication, config: Config, logger: Logger, title: string): void {
+  // The body parser refuses an over-long Content-Length before reading, and stops reading a
+  // chunked body as soon as it passes the limit.
+  app.use(express.json({ limit: config.MAX_BODY_BYTES, type: () => true }));
+  app.useGlobalFilters(new ProtocolExceptionFilter(logger));
+  app.enableShutdownHooks();
+  if (config.SERVE_DOCS) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(title)
+        .setDescription('Client protocol v1. WebSocket frames: see docs/protocol-websocket.md')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+  }
+}

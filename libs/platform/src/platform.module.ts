@@ -1,0 +1,54 @@
+import { Controller, DynamicModule, Get, Global, Header, Inject, Module } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { TokenService } from '../../auth/src/tokens.js';
+import { AggregateStore } from '../../commands/src/aggregate-store.js';
+import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
+import { Metrics } from './metrics.js';
+import { Runtime } from './runtime.js';
+
+export const RUNTIME = Symbol('Runtime');
+
+@ApiExcludeController()
+@Controller()
+class OperationsController {
+  constructor(
+    @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {}
+
+  /** Liveness and readiness: the process runs and its database answers. */
+  @Get('health')
+  async health() {
+    await this.db.query('SELECT 1');
+    return { status: 'ok' };
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  metricsText() {
+    return this.metrics.registry.metrics();
+  }
+}
+
+/** Shares the connected runtime (config, stores, tokens, metrics) with every module of an app. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRuntime(runtime: Runtime): DynamicModule {
+    const metrics = new Metrics(runtime.config.METRICS_PREFIX);
+    return {
+      module: PlatformModule,
+      controllers: [OperationsController],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: DataSource, useValue: runtime.readModels },
+        { provide: EVENT_STORE, useValue: runtime.eventStore },
+        { provide: Metrics, useValue: metrics },
+        { provide: AggregateStore, useValue: new AggregateStore(runtime.eventStore) },
+        { provide: TokenService, useValue: new TokenService(runtime.secrets.jwtSecret, runtime.config.TOKEN_TTL) },
+      ],
+      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, AggregateStore, TokenService],
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '../../event-store/src/event-store.port.js';
+import { PostgresEventStore } from '../../event-store/src/postgres/postgres-event-store.js';
+import { createReadModelDataSource } from '../../read-models/src/data-source.js';
+import { Config, ConfigError } from './config.js';
+
+/** What every app needs, connected and migrated, before Nest builds its modules. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  /** PostgreSQL of the read models (and of the events with the PostgreSQL event store). */
+  databaseUrl: string;
+  readModels: DataSource;
+  eventStore: EventStore;
+  secrets: { jwtSecret: string; idSecret: string };
+  close(): Promise<void>;
+}
+
+export async function connectRuntime(options: {
+  config: Config;
+  logger: Logger;
+  databaseUrl: string;
+  secrets: { jwtSecret: string; idSecret: string };
+}): Promise<Runtime> {
+  const { config, logger, databaseUrl } = options;
+  const readModels = createReadModelDataSource(databaseUrl);
+  await readModels.initialize();
+  await readModels.runMigrations({ transaction: 'each' });
+
+  let eventStore: EventStore;
+  let eventPool: pg.Pool | undefined;
+  if (config.EVENT_STORE === 'eventstoredb') {
+    if (!config.EVENTSTORE_CONNECTION_STRING) {
+      throw new ConfigError('Invalid configuration:\n  EVENTSTORE_CONNECTION_STRING: required when EVENT_STORE=eventstoredb');
+    }
+    // Loaded only when chosen: the gRPC client is heavy and the embedded mode never needs it.
+    const { EventStoreDbEventStore } = await import('../../event-store/src/eventstoredb/eventstoredb-event-store.js');
+    eventStore = new EventStoreDbEventStore(config.EVENTSTORE_CONNECTION_STRING);
+  } else {
+    eventPool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    eventPool.on('error', (error) => logger.warn({ err: error }, 'idle event store connection failed'));
+    await PostgresEventStore.migrate(eventPool);
+    eventStore = new PostgresEventStore(eventPool);
+  }
+  logger.info({ eventStore: config.EVENT_STORE }, 'event store and read models ready');
+
+  return {
+    config,
+    logger,
+    databaseUrl,
+    readModels,
+    eventStore,
+    secrets: options.secrets,
+    close: async () => {
+      await eventStore.close();
+      await eventPool?.end();
+      await readModels.destroy();
+    },
+  };
+}

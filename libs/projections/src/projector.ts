@@ -1,0 +1,118 @@
+import type { DataSource } from 'typeorm';
+import type { CatchUpSubscription, EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import { FeedProjection } from './feed.projection.js';
+import { InboxProjection } from './inbox.projection.js';
+import { LastSeenProjection } from './last-seen.projection.js';
+import { MessagesProjection } from './messages.projection.js';
+import type { Projection } from './projection.js';
+import { UsersProjection } from './users.projection.js';
+
+/** Channel the projector notifies after each committed batch; the payload is its last position. */
+export const FEED_CHANNEL = 'feed_items';
+
+/** In dependency order: the feed reads the inbox's member rows written earlier in the same transaction. */
+export const allProjections = (): Projection[] => [
+  new UsersProjection(),
+  new MessagesProjection(),
+  new InboxProjection(),
+  new FeedProjection(),
+  new LastSeenProjection(),
+];
+
+export interface ProjectorObserver {
+  onBatch?(events: number, lastPosition: bigint): void;
+}
+
+/**
+ * Runs projections over the event log. Each batch is one transaction that locks the
+ * projections' checkpoints, applies only the events past each checkpoint and moves the
+ * checkpoints: a crash anywhere leaves rows and checkpoints consistent, and two projectors
+ * running at once cannot apply an event twice.
+ */
+export class Projector {
+  private subscription?: CatchUpSubscription;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly store: EventStore,
+    private readonly projections: Projection[] = allProjections(),
+    private readonly observer: ProjectorObserver = {},
+  ) {}
+
+  async start(maxBatchSize = 1000): Promise<void> {
+    const checkpoints = await this.ensureCheckpoints();
+    const after = [...checkpoints.values()].reduce((min, p) => (p < min ? p : min));
+    this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle: (events) => this.project(events) });
+  }
+
+  /** Rejects if the subscription fails (for example the projection SQL failed). */
+  get failed(): Promise<void> {
+    return this.subscription?.done ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  async project(events: StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const last = events[events.length - 1].globalPosition;
+    await this.db.transaction(async (tx) => {
+      const rows: { projection: string; position: string }[] = await tx.query(
+        'SELECT projection, position FROM projection_checkpoints WHERE projection = ANY($1) FOR UPDATE',
+        [this.projections.map((p) => p.name)],
+      );
+      const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
+      for (const projection of this.projections) {
+        const checkpoint = checkpoints.get(projection.name) ?? 0n;
+        const fresh = events.filter((e) => e.globalPosition > checkpoint);
+        if (fresh.length === 0) continue;
+        await projection.apply(tx, fresh);
+        await tx.query('UPDATE projection_checkpoints SET position = $2 WHERE projection = $1', [projection.name, last.toString()]);
+      }
+      await tx.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, last.toString()]);
+    });
+    this.observer.onBatch?.(events.length, last);
+  }
+
+  /** Empties the projections' tables and replays the whole log into them. */
+  async rebuild(batchSize = 5000): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const projection of this.projections) {
+        await tx.query(`TRUNCATE ${projection.tables.join(', ')}`);
+        await tx.query(
+          `INSERT INTO projection_checkpoints (projection, position) VALUES ($1, 0)
+           ON CONFLICT (projection) DO UPDATE SET position = 0`,
+          [projection.name],
+        );
+      }
+    });
+    await this.catchUp(batchSize);
+  }
+
+  /** Projects everything up to the current head of the log, then returns. */
+  async catchUp(batchSize = 5000): Promise<void> {
+    const checkpoints = await this.ensureCheckpoints();
+    let after = [...checkpoints.values()].reduce((min, p) => (p < min ? p : min));
+    for (;;) {
+      const events = await this.store.readAll(after, batchSize);
+      if (events.length === 0) return;
+      await this.project(events);
+      after = events[events.length - 1].globalPosition;
+    }
+  }
+
+  private async ensureCheckpoints(): Promise<Map<string, bigint>> {
+    const names = this.projections.map((p) => p.name);
+    await this.db.query(
+      `INSERT INTO projection_checkpoints (projection, position) SELECT unnest($1::text[]), 0 ON CONFLICT DO NOTHING`,
+      [names],
+    );
+    const rows: { projection: string; position: string }[] = await this.db.query(
+      'SELECT projection, position FROM projection_checkpoints WHERE projection = ANY($1)',
+      [names],
+    );
+    return new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
+  }
+}

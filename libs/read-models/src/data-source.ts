@@ -1,0 +1,35 @@
+import { DataSource } from 'typeorm';
+import { AuthCodeRequestRow, AuthCodeRow } from './entities/auth-code.entity.js';
+import { ConversationMemberRow } from './entities/conversation-member.entity.js';
+import { FeedItemRow } from './entities/feed-item.entity.js';
+import { MessageRow } from './entities/message.entity.js';
+import { PresenceRow } from './entities/presence.entity.js';
+import { ProjectionCheckpointRow } from './entities/projection-checkpoint.entity.js';
+import { DeviceRow, UserRow } from './entities/user.entity.js';
+import { InitialReadModels1764000000000 } from './migrations/1764000000000-initial-read-models.js';
+
+export const READ_MODEL_ENTITIES = [
+  UserRow,
+  DeviceRow,
+  ConversationMemberRow,
+  MessageRow,
+  FeedItemRow,
+  PresenceRow,
+  ProjectionCheckpointRow,
+  AuthCodeRow,
+  AuthCodeRequestRow,
+];
+
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000];
+
+export function createReadModelDataSource(url: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: READ_MODEL_ENTITIES,
+    migrations: READ_MODEL_MIGRATIONS,
+    migrationsTableName: 'read_model_migrations',
+    synchronize: false,
+    extra: { max: poolSize },
+  });
+}

@@ -1,0 +1,27 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export interface LastMessage {
+  messageId: string;
+  seq: number;
+  senderId: string;
+  kind: string;
+  body: string | null;
+  sentAt: string;
+}
+
+/** The inbox: one row per (user, conversation), with that member's receipt watermarks. */
+@Entity({ name: 'conversation_members' })
+@Index(['userId', 'updatedAt'])
+export class ConversationMemberRow {
+  @PrimaryColumn({ name: 'user_id', type: 'text' }) userId: string;
+  @PrimaryColumn({ name: 'conversation_id', type: 'text' }) conversationId: string;
+  @Column({ type: 'text' }) type: 'direct' | 'group';
+  @Column({ name: 'peer_user_id', type: 'text', nullable: true }) peerUserId: string | null;
+  @Column({ name: 'last_seq', type: 'integer' }) lastSeq: number;
+  @Column({ name: 'last_message', type: 'jsonb', nullable: true }) lastMessage: LastMessage | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Column({ name: 'delivered_up_to', type: 'integer', default: 0 }) deliveredUpTo: number;
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
+  @Column({ name: 'read_up_to', type: 'integer', default: 0 }) readUpTo: number;
+  @Column({ name: 'read_at', type: 'timestamptz', nullable: true }) readAt: Date | null;
+}

@@ -1,0 +1,43 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class InitialReadModels1764000000000 implements MigrationInterface {
+  name = 'InitialReadModels1764000000000';
+
+  async up(db: QueryRunner): Promise<void> {
+    await db.query(`CREATE TABLE users (
+      user_id text PRIMARY KEY, phone text NOT NULL UNIQUE, registered_at timestamptz NOT NULL)`);
+    await db.query(`CREATE TABLE devices (
+      device_id text PRIMARY KEY, user_id text NOT NULL, name text NOT NULL, logged_in_at timestamptz NOT NULL)`);
+    await db.query(`CREATE INDEX devices_user_id ON devices (user_id)`);
+    await db.query(`CREATE TABLE conversation_members (
+      user_id text NOT NULL, conversation_id text NOT NULL, type text NOT NULL, peer_user_id text,
+      last_seq integer NOT NULL, last_message jsonb, updated_at timestamptz NOT NULL,
+      delivered_up_to integer NOT NULL DEFAULT 0, delivered_at timestamptz,
+      read_up_to integer NOT NULL DEFAULT 0, read_at timestamptz,
+      PRIMARY KEY (user_id, conversation_id))`);
+    await db.query(`CREATE INDEX conversation_members_inbox ON conversation_members (user_id, updated_at)`);
+    await db.query(`CREATE INDEX conversation_members_conversation ON conversation_members (conversation_id)`);
+    await db.query(`CREATE TABLE messages (
+      conversation_id text NOT NULL, seq integer NOT NULL, message_id text NOT NULL UNIQUE,
+      sender_id text NOT NULL, kind text NOT NULL, body text, media_id text, reply_to text, forward_of text,
+      sent_at timestamptz NOT NULL, PRIMARY KEY (conversation_id, seq))`);
+    await db.query(`CREATE TABLE feed_items (
+      user_id text NOT NULL, position bigint NOT NULL, payload jsonb NOT NULL, PRIMARY KEY (user_id, position))`);
+    await db.query(`CREATE INDEX feed_items_position ON feed_items (position)`);
+    await db.query(`CREATE TABLE presence (
+      user_id text PRIMARY KEY, open_connections text[] NOT NULL DEFAULT '{}', last_seen timestamptz)`);
+    await db.query(`CREATE TABLE projection_checkpoints (projection text PRIMARY KEY, position bigint NOT NULL)`);
+    await db.query(`CREATE TABLE auth_codes (
+      phone text PRIMARY KEY, code_hash text NOT NULL, expires_at timestamptz NOT NULL,
+      failed_attempts integer NOT NULL DEFAULT 0)`);
+    await db.query(`CREATE TABLE auth_code_requests (
+      id bigserial PRIMARY KEY, phone text NOT NULL, requested_at timestamptz NOT NULL)`);
+    await db.query(`CREATE INDEX auth_code_requests_phone ON auth_code_requests (phone, requested_at)`);
+  }
+
+  async down(db: QueryRunner): Promise<void> {
+    for (const table of ['auth_code_requests', 'auth_codes', 'projection_checkpoints', 'presence', 'feed_items', 'messages', 'conversation_members', 'devices', 'users']) {
+      await db.query(`DROP TABLE ${table}`);
+    }
+  }
+}
