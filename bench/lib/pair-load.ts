@@ -34,6 +34,8 @@ export interface LoadRunResult {
   misdelivered: number;
   outOfOrder: number;
   latencyMs: Percentiles;
+  /** p99 delivery latency of the messages sent in each second of the run (warm-up and drift show here). */
+  p99BySecondMs: Array<number | null>;
   ackLatencyMs: Percentiles;
   /** From the last send until the last delivery (or the drain timeout). */
   drainMs: number;
@@ -51,6 +53,8 @@ interface RunState {
   tag: string;
   sendTs: Float64Array;
   received: Uint8Array;
+  /** Delivery latency per message (-1 = not delivered). */
+  latencyOf: Float64Array;
   sent: number;
   acked: number;
   errors: number;
@@ -138,7 +142,9 @@ export class PairHarness {
         } else {
           st.received[seq] = 1;
           st.receivedUnique++;
-          st.latency.add(now - Number(parts[4]));
+          const latency = now - Number(parts[4]);
+          st.latency.add(latency);
+          st.latencyOf[seq] = latency;
           st.lastDeliveryAt = now;
         }
         const key = `${i}:${m.conversationId}`;
@@ -174,6 +180,7 @@ export class PairHarness {
       tag: `${o.label}${++this.runCounter}${Math.random().toString(36).slice(2, 6)}`,
       sendTs: new Float64Array(total),
       received: new Uint8Array(total),
+      latencyOf: new Float64Array(total).fill(-1),
       sent: 0,
       acked: 0,
       errors: 0,
@@ -277,6 +284,7 @@ export class PairHarness {
       misdelivered: st.misdelivered,
       outOfOrder: st.outOfOrder,
       latencyMs: st.latency.summary(),
+      p99BySecondMs: perSecondP99(st.latencyOf, o.rate),
       ackLatencyMs: st.ackLatency.summary(),
       drainMs: round(drainMs, 1),
       drainTimedOut,
@@ -303,4 +311,14 @@ export class PairHarness {
     this.run = null;
     await mapLimit(this.sockets, 200, (s) => s.close());
   }
+}
+
+function perSecondP99(latencyOf: Float64Array, rate: number): Array<number | null> {
+  const out: Array<number | null> = [];
+  for (let from = 0; from < latencyOf.length; from += rate) {
+    const bucket = new Samples();
+    for (let k = from; k < Math.min(latencyOf.length, from + rate); k++) if (latencyOf[k] >= 0) bucket.add(latencyOf[k]);
+    out.push(bucket.summary(1).p99);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 // Starting and stopping the embedded server (one process with its own PostgreSQL).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -58,6 +58,32 @@ async function pickHost(port: number): Promise<string> {
   if (await canConnect('127.0.0.1', port)) return '127.0.0.1';
   if (await canConnect('::1', port)) return '::1';
   throw new Error(`server said it listens on port ${port} but neither 127.0.0.1 nor ::1 accepts connections`);
+}
+
+/** PID of a running postmaster whose postmaster.pid lies in dir or one level below, else null. */
+function livePostmaster(dir: string): number | null {
+  const candidates = [path.join(dir, 'postmaster.pid')];
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) candidates.push(path.join(dir, e.name, 'postmaster.pid'));
+  } catch {
+    return null;
+  }
+  for (const file of candidates) {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+    } catch {
+      continue;
+    }
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      /* not running */
+    }
+  }
+  return null;
 }
 
 function urlHost(host: string): string {
@@ -142,6 +168,17 @@ export async function startServer(cfg: BenchConfig): Promise<ServerHandle> {
       if (!exited) {
         // Never SIGKILL: that would orphan the embedded PostgreSQL. Leave the data for inspection.
         log(`WARNING: server pid ${child.pid} did not exit ${cfg.serverStopTimeoutS}s after SIGTERM; leaving it and its data dir ${dataDir}`);
+        return;
+      }
+      // the embedded PostgreSQL may still be finishing its shutdown
+      const deadline = Date.now() + 15_000;
+      let pg = livePostmaster(dataDir);
+      while (pg !== null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        pg = livePostmaster(dataDir);
+      }
+      if (pg !== null) {
+        log(`WARNING: PostgreSQL pid ${pg} of ${dataDir} still runs after the server exited (orphaned?); keeping the data dir`);
         return;
       }
       if (cfg.keepDataDir) log(`keeping data dir ${dataDir}`);

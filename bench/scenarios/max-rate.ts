@@ -36,6 +36,7 @@ export async function maxRate(ctx: BenchContext) {
         duplicated: r.duplicated,
         sendErrors: r.sendErrors,
         latencyMs: r.latencyMs,
+        p99BySecondMs: r.p99BySecondMs,
         ackLatencyMs: r.ackLatencyMs,
         drainMs: r.drainMs,
         clientCpuPct: r.clientCpuPct,

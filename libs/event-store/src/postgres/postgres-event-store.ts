@@ -66,7 +66,11 @@ export class PostgresEventStore implements EventStore {
   private listener?: Promise<pg.Client>;
   private readonly wakeups = new Set<() => void>();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Runs inside each append transaction just before COMMIT; tests use it to hold a transaction open. */
+    private readonly beforeCommit?: () => Promise<void>,
+  ) {}
 
   static async migrate(pool: pg.Pool): Promise<void> {
     await pool.query(EVENT_STORE_SCHEMA);
@@ -149,6 +153,7 @@ export class PostgresEventStore implements EventStore {
       );
       const positions = new Map(inserted.rows.map((r) => [r.event_id, BigInt(r.global_position)]));
       await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, '']);
+      await this.beforeCommit?.();
       await client.query('COMMIT');
       for (const { append, ids: appendIds, firstVersion } of accepted) {
         append.resolve({

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventStore, StoredEvent, WrongExpectedVersionError } from '../src/event-store.port.js';
+
+/**
+ * The behaviour every event store adapter must have. Streams get random names, so the suite
+ * can run against a shared server. `createStore` may be called several times: separate
+ * instances stand for separate processes appending to the same store.
+ */
+export function describeEventStoreConformance(
+  adapterName: string,
+  createStore: () => Promise<EventStore>,
+  dispose: (store: EventStore) => Promise<void> = (store) => store.close(),
+  /**
+   * For adapters whose positions are drawn by the client's transaction: a store whose append
+   * transactions wait `holdMs` before committing, to open the window in which a later append
+   * could become visible first (the global-position-gap bug).
+   */
+  createSlowStore?: (holdMs: number) => Promise<EventStore>,
+) {
+  describe(`${adapterName} event store conformance`, () => {
+    let store: EventStore;
+    const stream = (name: string) => `${name}-${randomUUID()}`;
+    const event = (n: number, type = 'Tested') => ({ type, data: { n }, metadata: { by: 'conformance' } });
+
+    beforeAll(async () => {
+      store = await createStore();
+    });
+    afterAll(async () => {
+      await dispose(store);
+    });
+
+    it('appends to a new stream with expected version 0 and reads it back in order', async () => {
+      const id = stream('fresh');
+      const result = await store.append(id, [event(1), event(2), event(3)], 0);
+      expect(result.nextVersion).toBe(3);
+      expect(result.positions).toHaveLength(3);
+      expect(result.positions[0] < result.positions[1] && result.positions[1] < result.positions[2]).toBe(true);
+      const events = await store.readStream(id);
+      expect(events.map((e) => [e.streamVersion, e.type, e.data.n, e.metadata.by])).toEqual([
+        [1, 'Tested', 1, 'conformance'],
+        [2, 'Tested', 2, 'conformance'],
+        [3, 'Tested', 3, 'conformance'],
+      ]);
+      expect(events.map((e) => e.globalPosition)).toEqual(result.positions);
+      expect(events.every((e) => e.streamId === id && e.recordedAt instanceof Date && typeof e.id === 'string')).toBe(true);
+    });
+
+    it('reads a stream from a version, and an unknown stream as empty', async () => {
+      const id = stream('partial');
+      await store.append(id, [event(1), event(2), event(3)], 0);
+      expect((await store.readStream(id, 2)).map((e) => e.data.n)).toEqual([3]);
+      expect(await store.readStream(stream('missing'))).toEqual([]);
+    });
+
+    it('refuses an append at the wrong expected version and appends nothing', async () => {
+      const id = stream('conflict');
+      await store.append(id, [event(1)], 0);
+      await expect(store.append(id, [event(2)], 0)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(store.append(id, [event(2)], 5)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(store.append(stream('none'), [event(1)], 1)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect((await store.readStream(id)).map((e) => e.data.n)).toEqual([1]);
+      const next = await store.append(id, [event(2)], 1);
+      expect(next.nextVersion).toBe(2);
+    });
+
+    it('appends with "any" whatever the version', async () => {
+      const id = stream('any');
+      await store.append(id, [event(1)], 'any');
+      const result = await store.append(id, [event(2)], 'any');
+      expect(result.nextVersion).toBe(2);
+    });
+
+    it('lets exactly one of many concurrent appenders at the same version win', async () => {
+      const id = stream('race');
+      await store.append(id, [event(0)], 0);
+      const others = await Promise.all([createStore(), createStore()]);
+      try {
+        const attempts = [store, ...others].flatMap((s, i) => [0, 1, 2, 3].map((j) => s.append(id, [event(10 * i + j)], 1)));
+        const results = await Promise.allSettled(attempts);
+        const won = results.filter((r) => r.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.readStream(id)).toHaveLength(2);
+      } finally {
+        await Promise.all(others.map(dispose));
+      }
+    });
+
+    it('reads the whole log after a position, exclusive, in position order', async () => {
+      const before = await store.headPosition();
+      const a = stream('log-a');
+      const b = stream('log-b');
+      await store.append(a, [event(1)], 0);
+      await store.append(b, [event(2), event(3)], 0);
+      await store.append(a, [event(4)], 1);
+      const ours = (await readAllAfter(store, before)).filter((e) => e.streamId === a || e.streamId === b);
+      expect(ours.map((e) => e.data.n)).toEqual([1, 2, 3, 4]);
+      const head = await store.headPosition();
+      expect(head).toBe(ours[3].globalPosition);
+      const afterSecond = (await readAllAfter(store, ours[1].globalPosition)).filter((e) => e.streamId === a || e.streamId === b);
+      expect(afterSecond.map((e) => e.data.n)).toEqual([3, 4]);
+    });
+
+    it('catch-up subscription delivers history after the checkpoint, then live events', async () => {
+      const id = stream('subscribed');
+      const first = await store.append(id, [event(1), event(2)], 0);
+      const seen: StoredEvent[] = [];
+      const subscription = store.subscribeToAll({
+        after: first.positions[0],
+        handle: async (events) => {
+          seen.push(...events.filter((e) => e.streamId === id));
+        },
+      });
+      try {
+        await waitUntil(() => seen.length >= 1);
+        await store.append(id, [event(3)], 2);
+        await waitUntil(() => seen.length >= 2);
+        expect(seen.map((e) => e.data.n)).toEqual([2, 3]);
+      } finally {
+        await subscription.stop();
+      }
+    });
+
+    it('with many concurrent appenders, a live subscriber sees every event exactly once, in position order', async () => {
+      const start = await store.headPosition();
+      const writers = await Promise.all([createStore(), createStore(), createStore()]);
+      const seen: StoredEvent[] = [];
+      const streamIds = new Set<string>();
+      const subscription = store.subscribeToAll({
+        after: start,
+        maxBatchSize: 7,
+        handle: async (events) => {
+          seen.push(...events.filter((e) => streamIds.has(e.streamId)));
+        },
+      });
+      try {
+        const appenders = 24;
+        const appendsEach = 15;
+        const appended: bigint[] = [];
+        await Promise.all(
+          Array.from({ length: appenders }, async (_, i) => {
+            const writer = writers[i % writers.length];
+            const id = stream(`concurrent-${i}`);
+            streamIds.add(id);
+            for (let j = 0; j < appendsEach; j++) {
+              // Varying batch sizes keep transactions of different lengths in flight together.
+              const batch = Array.from({ length: 1 + ((i + j) % 3) }, (_, k) => event(j * 10 + k));
+              const result = await writer.append(id, batch, 'any');
+              appended.push(...result.positions);
+            }
+          }),
+        );
+        await waitUntil(() => seen.length >= appended.length, 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const positions = seen.map((e) => e.globalPosition);
+        expect(new Set(positions).size).toBe(positions.length);
+        expect(positions.length).toBe(appended.length);
+        for (let i = 1; i < positions.length; i++) expect(positions[i] > positions[i - 1]).toBe(true);
+        expect([...positions].sort(compare)).toEqual([...appended].sort(compare));
+      } finally {
+        await subscription.stop();
+        await Promise.all(writers.map(dispose));
+      }
+    }, 60_000);
+
+    it.skipIf(!createSlowStore)('a live subscriber does not skip an event whose transaction commits after a later one', async () => {
+      const slow = await createSlowStore!(300);
+      const seen: StoredEvent[] = [];
+      const ids = new Set<string>();
+      const subscription = store.subscribeToAll({
+        after: await store.headPosition(),
+        handle: async (events) => void seen.push(...events.filter((e) => ids.has(e.streamId))),
+      });
+      try {
+        const slowId = stream('slow');
+        const fastId = stream('fast');
+        ids.add(slowId).add(fastId);
+        const slowAppend = slow.append(slowId, [event(1)], 0);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const fastAppends = Array.from({ length: 5 }, (_, i) => store.append(fastId, [event(i)], 'any'));
+        const positions = [...(await slowAppend).positions, ...(await Promise.all(fastAppends)).flatMap((r) => r.positions)];
+        await waitUntil(() => seen.length >= positions.length, 5_000).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(seen.map((e) => e.globalPosition).sort(compare)).toEqual(positions.sort(compare));
+      } finally {
+        await subscription.stop();
+        await dispose(slow);
+      }
+    });
+
+    it('stops a subscription: no handler call after stop resolves', async () => {
+      let calls = 0;
+      const subscription = store.subscribeToAll({ after: await store.headPosition(), handle: async () => void calls++ });
+      await subscription.stop();
+      const before = calls;
+      await store.append(stream('after-stop'), [event(1)], 0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(calls).toBe(before);
+    });
+  });
+}
+
+const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+async function readAllAfter(store: EventStore, after: bigint): Promise<StoredEvent[]> {
+  const all: StoredEvent[] = [];
+  for (;;) {
+    const page = await store.readAll(after, 100);
+    if (page.length === 0) return all;
+    all.push(...page);
+    after = page[page.length - 1].globalPosition;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,52 @@
+import type { INestApplication } from '@nestjs/common';
+import { CommandApiModule } from '../../apps/command-api/src/command-api.module.js';
+import { ProjectorModule } from '../../apps/projector/src/projector.module.js';
+import { QueryApiModule } from '../../apps/query-api/src/query-api.module.js';
+import { connectRuntime, startApp } from '../../libs/platform/src/bootstrap.js';
+import { loadConfig } from '../../libs/platform/src/config.js';
+import { createLogger } from '../../libs/platform/src/logger.js';
+import type { Runtime } from '../../libs/platform/src/runtime.js';
+import { createTestDatabase } from './database.js';
+import { freePort } from './ports.js';
+
+export const TEST_SECRETS = {
+  jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
+  idSecret: 'test-id-secret-that-is-long-enough-0123456789',
+};
+
+export interface TestSystem {
+  baseUrl: string;
+  wsUrl: string;
+  databaseUrl: string;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole system in this process (as `npm start` runs it) on a fresh database of the test
+ * cluster, over real HTTP and WebSockets on a free port.
+ */
+export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
+  const port = await freePort();
+  const config = loadConfig({ LOG_LEVEL: 'error', ...env, PORT: String(port) });
+  const logger = createLogger(config.LOG_LEVEL, 'test');
+  const runtime = await connectRuntime({ config, logger, databaseUrl, secrets: TEST_SECRETS });
+  let app: INestApplication;
+  try {
+    app = await startApp(runtime, { name: 'test', modules: [CommandApiModule, QueryApiModule, ProjectorModule], websocket: true });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
+    databaseUrl,
+    runtime,
+    close: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
