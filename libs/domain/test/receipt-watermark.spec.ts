@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AcknowledgeReceipt,
+  decideAcknowledgeReceipt,
+  evolveReceiptWatermark,
+  initialReceiptWatermark,
+  ReceiptEvent,
+} from '../src/index.js';
+import { specify } from './given-when-then.js';
+
+const now = new Date('2026-11-24T12:00:00.000Z');
+const at = now.toISOString();
+const watermark = specify(initialReceiptWatermark, evolveReceiptWatermark, decideAcknowledgeReceipt);
+const ack = (kind: 'delivered' | 'read', upToSeq: number, lastSeq = 10): AcknowledgeReceipt => ({
+  conversationId: 'd1', userId: 'bob', kind, upToSeq, lastSeq, now,
+});
+const delivered = (upToSeq: number): ReceiptEvent => ({ type: 'MessageDelivered', data: { conversationId: 'd1', userId: 'bob', upToSeq, at } });
+const read = (upToSeq: number): ReceiptEvent => ({ type: 'MessageRead', data: { conversationId: 'd1', userId: 'bob', upToSeq, at } });
+
+describe('receipt watermarks', () => {
+  it('a delivered receipt moves the delivered watermark', () => {
+    watermark.given().when(ack('delivered', 3)).then([delivered(3)]);
+  });
+
+  it('a lower or equal watermark is accepted and records nothing', () => {
+    watermark.given(delivered(5)).when(ack('delivered', 5)).then([]);
+    watermark.given(delivered(5)).when(ack('delivered', 2)).then([]);
+    watermark.given(delivered(5), read(5)).when(ack('read', 4)).then([]);
+  });
+
+  it('read implies delivered: reading past the delivered watermark records both', () => {
+    watermark.given(delivered(2)).when(ack('read', 4)).then([delivered(4), read(4)]);
+  });
+
+  it('reading what was already delivered records only the read', () => {
+    watermark.given(delivered(6)).when(ack('read', 4)).then([read(4)]);
+  });
+
+  it('a watermark never claims messages that do not exist yet', () => {
+    watermark.given().when(ack('delivered', 99, 7)).then([delivered(7)]);
+  });
+
+  it('acknowledging 500 messages at once is one watermark event', () => {
+    expect(watermark.given().when(ack('delivered', 500, 500)).result()).toHaveLength(1);
+  });
+});
