@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { AcknowledgeReceiptHandler } from '../../libs/commands/src/acknowledge-receipt.handler.js';
+import { AggregateStore } from '../../libs/commands/src/aggregate-store.js';
+import { UserAggregate } from '../../libs/commands/src/aggregates.js';
+import { SendMessageHandler } from '../../libs/commands/src/send-message.handler.js';
+import { decideLogInDevice, deviceConnected, deviceDisconnected, streams } from '../../libs/domain/src/index.js';
+import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store.js';
+
+/**
+ * Writes a realistic history through the real command handlers (no HTTP): users, direct
+ * messages among them, receipts and connections. Returns the head position.
+ */
+export async function writeHistory(databaseUrl: string, options: { users: number; messages: number }): Promise<bigint> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const store = new PostgresEventStore(pool);
+  try {
+    await PostgresEventStore.migrate(pool);
+    const aggregates = new AggregateStore(store);
+    const send = new SendMessageHandler(aggregates);
+    const receipts = new AcknowledgeReceiptHandler(aggregates);
+    const userIds = Array.from({ length: options.users }, (_, i) => `user-${i}`);
+    for (const [i, userId] of userIds.entries()) {
+      await aggregates.execute(streams.user(userId), UserAggregate, (state) => ({
+        events: decideLogInDevice({ userId, phone: `+1415555${String(i).padStart(4, '0')}`, deviceId: `device-${i}`, deviceName: 'bench', now: new Date() }, state),
+        result: undefined,
+      }));
+      await store.append(streams.presence(userId), [deviceConnected(userId, `device-${i}`, `conn-${i}`, new Date())], 'any');
+    }
+    const batch = 50;
+    for (let n = 0; n < options.messages; n += batch) {
+      await Promise.all(
+        Array.from({ length: Math.min(batch, options.messages - n) }, async (_, k) => {
+          const i = n + k;
+          const from = userIds[i % userIds.length];
+          const to = userIds[(i * 7 + 1) % userIds.length === i % userIds.length ? (i + 1) % userIds.length : (i * 7 + 1) % userIds.length];
+          const sent = await send.send({ userId: from, deviceId: 'device' }, { clientMsgId: `c-${i}`, to: { userId: to }, kind: 'text', body: `message ${i}` });
+          if (i % 5 === 0) await receipts.acknowledge(to, sent.conversationId, i % 10 === 0 ? 'read' : 'delivered', sent.seq);
+        }),
+      );
+    }
+    for (const [i, userId] of userIds.entries()) {
+      if (i % 2 === 0) await store.append(streams.presence(userId), [deviceDisconnected(userId, `device-${i}`, `conn-${i}`, new Date())], 'any');
+    }
+    return await store.headPosition();
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+}
