@@ -27,7 +27,7 @@ export async function connectRuntime(options: {
   const { config, logger, databaseUrl } = options;
   const readModels = createReadModelDataSource(databaseUrl);
   await readModels.initialize();
-  await readModels.runMigrations({ transaction: 'each' });
+  await withMigrationLock(databaseUrl, () => readModels.runMigrations({ transaction: 'each' }));
 
   let eventStore: EventStore;
   let eventPool: pg.Pool | undefined;
@@ -41,7 +41,7 @@ export async function connectRuntime(options: {
   } else {
     eventPool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
     eventPool.on('error', (error) => logger.warn({ err: error }, 'idle event store connection failed'));
-    await PostgresEventStore.migrate(eventPool);
+    await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(eventPool!));
     eventStore = new PostgresEventStore(eventPool);
   }
   logger.info({ eventStore: config.EVENT_STORE }, 'event store and read models ready');
@@ -59,4 +59,16 @@ export async function connectRuntime(options: {
       await readModels.destroy();
     },
   };
+}
+
+/** Replicas start together; one at a time may change the schema. */
+async function withMigrationLock<T>(databaseUrl: string, migrate: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7310442002)');
+    return await migrate();
+  } finally {
+    await client.end();
+  }
 }
