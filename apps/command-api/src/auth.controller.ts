@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiTags } from '@nestjs/swagger';
 import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
 import { RequestCodeDto, VerifyCodeDto } from '../../../libs/protocol/src/dto/auth.dto.js';
@@ -6,6 +7,7 @@ import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 
 @ApiTags('accounts')
+@UseGuards(ThrottlerGuard)
 @Controller('v1/auth')
 export class AuthController {
   constructor(

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { AuthGuard } from '../../../libs/auth/src/auth.guard.js';
 import { LoginCodes } from '../../../libs/auth/src/login-codes.js';
@@ -24,7 +25,18 @@ import { MessagesController } from './messages.controller.js';
 export class CommandHandlersModule {}
 
 @Module({
-  imports: [CommandHandlersModule],
+  imports: [
+    CommandHandlersModule,
+    // Per-address limit on the auth routes (per-phone limits live in LoginCodes); 0 turns it off,
+    // which the development default does so one machine can register thousands of devices.
+    ThrottlerModule.forRootAsync({
+      inject: [RUNTIME],
+      useFactory: (runtime: Runtime) => {
+        const limit = runtime.config.AUTH_REQUESTS_PER_IP_PER_MINUTE;
+        return { throttlers: [{ ttl: 60_000, limit: Math.max(limit, 1) }], skipIf: () => limit === 0 };
+      },
+    }),
+  ],
   controllers: [AuthController, MessagesController],
   providers: [
     {

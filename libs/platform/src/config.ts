@@ -29,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       CODES_PER_PHONE_PER_HOUR: positiveInt({ default: 5 }),
       CODE_ATTEMPTS: positiveInt({ default: 5 }),
       AUTH_REQUESTS_PER_IP_PER_MINUTE: positiveInt({ default: 0, desc: '0 = no per-address limit (development)' }),
+      TRUST_PROXY: bool({ default: false, desc: 'behind a reverse proxy: take client addresses from X-Forwarded-For' }),
       MAX_BODY_BYTES: positiveInt({ default: 256 * 1024, desc: 'largest HTTP request body' }),
       MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
       SOCKET_IDLE_SECONDS: positiveInt({ default: 60 }),

@@ -25,9 +25,9 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
 export function configureHttpApp(app: INestApplication, config: Config, logger: Logger, title: string): void {
   // The body parser refuses an over-long Content-Length before reading, and stops reading a
   // chunked body as soon as it passes the limit.
+  if (config.TRUST_PROXY) (app.getHttpAdapter().getInstance() as express.Express).set('trust proxy', true);
   app.use(express.json({ limit: config.MAX_BODY_BYTES, type: () => true }));
   app.useGlobalFilters(new ProtocolExceptionFilter(logger));
-  app.enableShutdownHooks();
   if (config.SERVE_DOCS) {
     const document = SwaggerModule.createDocument(
       app,
