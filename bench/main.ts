@@ -5,7 +5,7 @@
 //   BENCH_SCENARIOS=oneToOne,maxRate,reconnect,idleConnections   subset to run (registry order)
 //   BENCH_DURATION_S=60            oneToOne duration       BENCH_ONE_TO_ONE_RATE=1000, BENCH_ONE_TO_ONE_DEVICES=1000
 //   BENCH_MAXRATE_STEPS=1000,1500,2000,3000,4000  BENCH_MAXRATE_STEP_S=10  BENCH_MAXRATE_CONTINUE=1 (go on after a failed step)
-//   BENCH_DRAIN_S=10               wait for stragglers after the last send
+//   BENCH_DRAIN_S=10               after the last send, wait for stragglers until none arrived for this long
 //   BENCH_RECONNECT_MISSED=1000
 //   BENCH_IDLE_CONNECTIONS=10000   BENCH_IDLE_PER_WORKER=5000  BENCH_IDLE_HOLD_S=10  BENCH_SPREAD_SOURCE_ADDRS=1
 //   BENCH_SEND_VIA=ws|http         BENCH_REGISTER_CONCURRENCY=16  BENCH_CONNECT_CONCURRENCY=100
@@ -52,6 +52,8 @@ async function main(): Promise<number> {
       totalMemMB: Math.round(os.totalmem() / 1024 / 1024),
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
+      // other work on the machine skews every figure: compare with cpus
+      loadAverage1mAtStart: Math.round(os.loadavg()[0] * 100) / 100,
     },
     settings: {
       scenarios: selected.map((s) => s.name),
@@ -63,6 +65,7 @@ async function main(): Promise<number> {
       externalServer: config.serverUrl,
     },
   };
+  if (os.loadavg()[0] > 0.5) log(`note: load average is already ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores; figures will be skewed`);
   let failures = 0;
   let ctx: BenchContext | null = null;
   try {
@@ -94,6 +97,7 @@ async function main(): Promise<number> {
     await server?.stop();
   }
   output.finishedAt = new Date().toISOString();
+  (output.machine as Record<string, unknown>).loadAverage1mAtEnd = Math.round(os.loadavg()[0] * 100) / 100;
   process.stdout.write(`${JSON.stringify(output)}\n`);
   return failures ? 1 : 0;
 }

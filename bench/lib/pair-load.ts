@@ -9,11 +9,12 @@ import { Samples, type Percentiles } from './stats.js';
 import { connectLive, type DeviceSocket, type Frame, type MessageShape } from './ws-client.js';
 
 const LOOP_RESOLUTION_MS = 10;
+const DRAIN_CAP_S = 120;
 
 export interface LoadRunOptions {
   rate: number;
   durationS: number;
-  /** How long to wait after the last send for outstanding deliveries. */
+  /** After the last send, wait for outstanding deliveries until none has arrived for this long. */
   drainS: number;
   /** Short alphanumeric label, part of clientMsgIds and bodies. */
   label: string;
@@ -37,7 +38,7 @@ export interface LoadRunResult {
   /** p99 delivery latency of the messages sent in each second of the run (warm-up and drift show here). */
   p99BySecondMs: Array<number | null>;
   ackLatencyMs: Percentiles;
-  /** From the last send until the last delivery (or the drain timeout). */
+  /** From the last send until the last delivery (or until the drain gave up). */
   drainMs: number;
   drainTimedOut: boolean;
   clientEventLoopDelayMs: { p99: number; max: number };
@@ -46,6 +47,8 @@ export interface LoadRunResult {
   serverCpuPct: number | null;
   postgresCpuPct: number | null;
   socketsClosedByServer: number;
+  /** Every frame the devices got during the run (pongs excluded), by type. */
+  framesReceivedByType: Record<string, number>;
   errorSamples: string[];
 }
 
@@ -67,6 +70,7 @@ interface RunState {
   ackLatency: Samples;
   lastDeliveryAt: number;
   errorSamples: string[];
+  framesByType: Record<string, number>;
 }
 
 export interface PairHarnessOptions {
@@ -123,6 +127,7 @@ export class PairHarness {
 
   private onFrame(i: number, f: Frame): void {
     const st = this.run;
+    if (st) st.framesByType[f.type] = (st.framesByType[f.type] ?? 0) + 1;
     switch (f.type) {
       case 'message': {
         const m = f.message as MessageShape | undefined;
@@ -193,6 +198,7 @@ export class PairHarness {
       ackLatency: new Samples(),
       lastDeliveryAt: 0,
       errorSamples: [],
+      framesByType: {},
     };
     this.run = st;
     const closedBefore = this.closedByServer;
@@ -259,11 +265,22 @@ export class PairHarness {
     const sendSecs = (sendEnded - started) / 1000;
 
     // drain: wait for every message that was not refused to arrive
-    const drainDeadline = sendEnded + o.drainS * 1000;
-    while (st.receivedUnique + st.errors + sendFailures < total && performance.now() < drainDeadline) await sleep(20);
-    const drainTimedOut = st.receivedUnique + st.errors + sendFailures < total;
+    // while deliveries keep coming; give up after drainS without any progress (or DRAIN_CAP_S in all)
+    const outstanding = () => st.receivedUnique + st.errors + sendFailures < total;
+    let lastProgressAt = performance.now();
+    let lastCount = st.receivedUnique + st.errors;
+    while (outstanding()) {
+      const now = performance.now();
+      if (st.receivedUnique + st.errors !== lastCount) {
+        lastCount = st.receivedUnique + st.errors;
+        lastProgressAt = now;
+      }
+      if (now - lastProgressAt > o.drainS * 1000 || now - sendEnded > DRAIN_CAP_S * 1000) break;
+      await sleep(20);
+    }
+    const drainTimedOut = outstanding();
     const lastSendWall = nowMs() - (performance.now() - sendEnded);
-    const drainMs = drainTimedOut ? o.drainS * 1000 : Math.max(0, st.lastDeliveryAt - lastSendWall);
+    const drainMs = drainTimedOut ? performance.now() - sendEnded : Math.max(0, st.lastDeliveryAt - lastSendWall);
     await sleep(500); // late duplicates
     loop.disable();
     this.run = null;
@@ -297,6 +314,7 @@ export class PairHarness {
       serverCpuPct: cpu?.serverCpuPct ?? null,
       postgresCpuPct: cpu?.postgresCpuPct ?? null,
       socketsClosedByServer: this.closedByServer - closedBefore,
+      framesReceivedByType: st.framesByType,
       errorSamples: st.errorSamples,
     };
     const l = result.latencyMs;

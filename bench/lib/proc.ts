@@ -82,3 +82,18 @@ export function cpuPercent(a: CpuSample | null, b: CpuSample | null): { serverCp
     postgresCpuPct: Math.max(0, Math.round(((b.children - a.children) / CLK_TCK / secs) * 1000) / 10),
   };
 }
+
+/** Median of samples taken every 250 ms for `ms` (RSS jumps around with the server's GC). */
+export async function memoryMedian(pid: number, ms: number): Promise<MemorySample> {
+  const samples: MemorySample[] = [];
+  const until = performance.now() + ms;
+  do {
+    samples.push(memorySample(pid));
+    await new Promise((r) => setTimeout(r, 250));
+  } while (performance.now() < until);
+  const median = (xs: Array<number | null>) => {
+    const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    return v.length ? v[Math.floor(v.length / 2)] : null;
+  };
+  return { serverRss: median(samples.map((s) => s.serverRss)), childrenRss: median(samples.map((s) => s.childrenRss)) };
+}

@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from '../lib/idle-worker.js';
 import { log, round, sleep } from '../lib/log.js';
-import { memorySample, type MemorySample } from '../lib/proc.js';
+import { memoryMedian, type MemorySample } from '../lib/proc.js';
 import type { BenchContext, Scenario } from './types.js';
 
 const WORKER = fileURLToPath(new URL('../lib/idle-worker.js', import.meta.url));
@@ -57,8 +57,8 @@ export async function idleConnections(ctx: BenchContext) {
   const n = config.idleConnections;
   const devices = await ctx.devices.take(n);
   const pid = ctx.server.pid;
-  await sleep(2000); // let the server settle after registration
-  const before: MemorySample | null = pid ? memorySample(pid) : null;
+  await sleep(1000); // let the server settle after registration
+  const before: MemorySample | null = pid ? await memoryMedian(pid, 2000) : null;
 
   const workerCount = Math.ceil(n / config.idlePerWorker);
   const progress = new Array<number>(workerCount).fill(0);
@@ -87,8 +87,8 @@ export async function idleConnections(ctx: BenchContext) {
     const openedCount = opened.reduce((a, o) => a + o.opened, 0);
     const failed = opened.reduce((a, o) => a + o.failed, 0);
     log(`[idle] ${openedCount} connections live (${failed} failed) in ${(openMs / 1000).toFixed(1)}s`);
-    await sleep(3000);
-    const after: MemorySample | null = pid ? memorySample(pid) : null;
+    await sleep(1000);
+    const after: MemorySample | null = pid ? await memoryMedian(pid, 2000) : null;
 
     await sleep(Math.max(0, config.idleHoldS * 1000 - 3000));
     const checks = await Promise.all(workers.map((w) => w.request({ cmd: 'check', concurrency: 200 }, 'checked')));

@@ -21,7 +21,7 @@ export async function maxRate(ctx: BenchContext) {
       const p99 = r.latencyMs.p99;
       const reasons: string[] = [];
       if (p99 === null || p99 >= P99_LIMIT_MS) reasons.push(`p99 ${p99} ms`);
-      if (r.lost > 0) reasons.push(`${r.lost} lost`);
+      if (r.lost > 0) reasons.push(`${r.lost} lost${r.drainTimedOut ? ' (no delivery for BENCH_DRAIN_S)' : ''}`);
       if (r.duplicated > 0) reasons.push(`${r.duplicated} duplicated`);
       if (r.actualRate < rate * 0.97) reasons.push(`client only reached ${r.actualRate} msg/s`);
       const pass = reasons.length === 0;

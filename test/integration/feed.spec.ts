@@ -1,0 +1,299 @@
+import { randomInt } from 'node:crypto';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
+import { startTestSystem, TestSystem } from '../support/system.js';
+
+/** protocol.md, "The live feed": message frames, order, `since` and the offline queue, liveness, idle close. */
+
+const MESSAGE_KEYS = ['body', 'conversationId', 'forwardOf', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens a raw socket and tells how the handshake ended: 101 when upgraded, else the HTTP status. */
+function handshakeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      response.resume();
+      socket.terminate();
+    });
+    socket.on('error', (error) => reject(error));
+  });
+}
+
+function messagesOf(socket: FeedClient, conversationId?: string): any[] {
+  return socket.ofType('message').filter((f) => conversationId === undefined || f.message.conversationId === conversationId);
+}
+
+async function waitForBody(socket: FeedClient, body: string): Promise<number> {
+  await socket.waitFor(() => socket.ofType('message').some((f) => f.message.body === body));
+  return socket.frames.findIndex((f) => f.type === 'message' && f.message.body === body);
+}
+
+describe('the live feed', () => {
+  let system: TestSystem;
+  let api: Api;
+  const sockets: FeedClient[] = [];
+
+  beforeAll(async () => {
+    system = await startTestSystem();
+    api = new Api(system.baseUrl);
+  });
+
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.close()));
+    await system?.close();
+  });
+
+  async function connect(user: TestUser, since?: string): Promise<FeedClient> {
+    const socket = await FeedClient.connect(system.wsUrl, user.token, since);
+    sockets.push(socket);
+    return socket;
+  }
+
+  const pair = (): Promise<[TestUser, TestUser]> => Promise.all([registerUser(api), registerUser(api)]);
+
+  function history(user: TestUser, conversationId: string, query = '') {
+    return api.get(`/v1/conversations/${encodeURIComponent(conversationId)}/messages${query}`, user.token);
+  }
+
+  it("delivers message frames to the recipient, the sender's other devices and the sending device", async () => {
+    const [alice, bob] = await pair();
+    const aliceSecond = await registerUser(api, alice.phone, 'alice laptop');
+    expect(aliceSecond.userId).toBe(alice.userId);
+    expect(aliceSecond.deviceId).not.toBe(alice.deviceId);
+    const [alicePhone, aliceLaptop, bobPhone] = await Promise.all([connect(alice), connect(aliceSecond), connect(bob)]);
+
+    const sent = await sendText(api, alice, bob, 'hello over http');
+    const [[forPhone], [forLaptop], [forBob]] = await Promise.all([
+      alicePhone.nextOfType('message'), aliceLaptop.nextOfType('message'), bobPhone.nextOfType('message'),
+    ]);
+    const expected = {
+      messageId: sent.messageId, conversationId: sent.conversationId, seq: 1, senderId: alice.userId, kind: 'text',
+      body: 'hello over http', mediaId: null, replyTo: null, forwardOf: null, sentAt: sent.sentAt,
+    };
+    for (const [frame, status] of [[forPhone, 'sent'], [forLaptop, 'sent'], [forBob, null]] as const) {
+      expect(Object.keys(frame).sort()).toEqual(['cursor', 'message', 'type']);
+      expect(frame.type).toBe('message');
+      expect(typeof frame.cursor).toBe('string');
+      expect(frame.cursor.length).toBeGreaterThan(0);
+      expect(Object.keys(frame.message).sort()).toEqual(MESSAGE_KEYS);
+      expect(frame.message).toEqual({ ...expected, status });
+    }
+    // The frame carries the same shape as history.
+    const bobsHistory = await eventually(() => history(bob, sent.conversationId), (r) => r.body?.length === 1);
+    expect(forBob.message).toEqual(bobsHistory.body[0]);
+    const alicesHistory = await eventually(() => history(alice, sent.conversationId), (r) => r.body?.length === 1);
+    expect(forPhone.message).toEqual(alicesHistory.body[0]);
+
+    // The same send over the socket: the sending device gets `sent` and the message frame too.
+    const clientMsgId = `ws-${randomInt(1e12)}`;
+    aliceLaptop.send({ type: 'send', clientMsgId, to: { userId: bob.userId }, kind: 'text', body: 'hello over ws' });
+    const [ack] = await aliceLaptop.nextOfType('sent');
+    expect(ack).toMatchObject({ type: 'sent', clientMsgId, conversationId: sent.conversationId, seq: 2 });
+    expect(typeof ack.messageId).toBe('string');
+    expect(typeof ack.sentAt).toBe('string');
+    const [phoneFrames, laptopFrames, bobFrames] = await Promise.all([
+      alicePhone.nextOfType('message', 2), aliceLaptop.nextOfType('message', 2), bobPhone.nextOfType('message', 2),
+    ]);
+    for (const [frames, status] of [[phoneFrames, 'sent'], [laptopFrames, 'sent'], [bobFrames, null]] as const) {
+      expect(frames.length).toBe(2);
+      expect(frames[1].message).toEqual({
+        messageId: ack.messageId, conversationId: sent.conversationId, seq: 2, senderId: alice.userId, kind: 'text',
+        body: 'hello over ws', mediaId: null, replyTo: null, forwardOf: null, sentAt: ack.sentAt, status,
+      });
+    }
+  });
+
+  it('sends the message frames of one conversation in ascending seq, even for concurrent sends', async () => {
+    const [alice, bob] = await pair();
+    const [aliceSocket, bobSocket] = await Promise.all([connect(alice), connect(bob)]);
+    const sends = [];
+    for (let i = 0; i < 20; i++) {
+      sends.push(sendText(api, alice, bob, `a${i}`));
+      sends.push(sendText(api, bob, alice, `b${i}`));
+    }
+    const results = await Promise.all(sends);
+    const conversationId = results[0].conversationId;
+    expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+
+    for (const socket of [aliceSocket, bobSocket]) {
+      await socket.nextOfType('message', 40);
+      const frames = messagesOf(socket, conversationId);
+      expect(frames.map((f) => f.message.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      // The cursors of one socket increase as well (they are what a client stores).
+      const cursors = frames.map((f) => f.cursor);
+      expect(new Set(cursors).size).toBe(40);
+    }
+  });
+
+  it('without `since` sends only items appended after the socket opened', async () => {
+    const [alice, bob] = await pair();
+    // Several sends just before connecting, acknowledged (201) before the socket opens.
+    await Promise.all(Array.from({ length: 5 }, (_, i) => sendText(api, alice, bob, `before ${i}`)));
+    const bobSocket = await connect(bob);
+    const after = await sendText(api, alice, bob, 'after');
+
+    const index = await waitForBody(bobSocket, 'after');
+    const frames = bobSocket.frames.slice(0, index + 1).filter((f) => f.type === 'message');
+    expect(frames.map((f) => f.message.body)).toEqual(['after']);
+    expect(frames[0].message.seq).toBe(after.seq);
+
+    // And a socket opened after everything was projected gets nothing of the past either.
+    await eventually(() => history(bob, after.conversationId), (r) => r.body?.length === 6);
+    const lateSocket = await connect(bob);
+    await sendText(api, alice, bob, 'later');
+    const lateIndex = await waitForBody(lateSocket, 'later');
+    expect(lateSocket.frames.slice(0, lateIndex + 1).filter((f) => f.type === 'message').map((f) => f.message.body)).toEqual(['later']);
+  });
+
+  it('replays exactly what was missed, in order and once, on reconnect with the last cursor, then goes live', async () => {
+    const [alice, bob] = await pair();
+    const first = await connect(bob);
+    const before = await sendText(api, alice, bob, 'before');
+    const [seen] = await first.nextOfType('message');
+    expect(seen.message.messageId).toBe(before.messageId);
+    const cursor: string = first.frames[first.frames.length - 1].cursor;
+    await first.close();
+
+    const missed = [];
+    for (let i = 1; i <= 30; i++) missed.push(await sendText(api, alice, bob, `missed ${i}`));
+
+    const second = await connect(bob, cursor);
+    await second.nextOfType('message', 30);
+    const live = await sendText(api, alice, bob, 'live');
+    const liveIndex = await waitForBody(second, 'live');
+
+    const replayed = second.frames.slice(0, liveIndex).filter((f) => f.type === 'message');
+    expect(replayed.map((f) => f.message.messageId)).toEqual(missed.map((m) => m.messageId));
+    expect(replayed.map((f) => f.message.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+    expect(replayed.map((f) => f.message.body)).toEqual(Array.from({ length: 30 }, (_, i) => `missed ${i + 1}`));
+    expect(second.frames[liveIndex].message.seq).toBe(live.seq);
+    expect(live.seq).toBe(32);
+    // Nothing twice, and nothing from before the cursor.
+    const ids = second.ofType('message').map((f) => f.message.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain(before.messageId);
+    expect(ids.length).toBe(31);
+
+    // Live messages keep coming.
+    await sendText(api, alice, bob, 'live 2');
+    await waitForBody(second, 'live 2');
+    expect(second.ofType('message').length).toBe(32);
+  });
+
+  it('replays only the items after a cursor from the middle of what was seen', async () => {
+    const [alice, bob] = await pair();
+    const first = await connect(bob);
+    const sent = [];
+    for (let i = 1; i <= 5; i++) sent.push(await sendText(api, alice, bob, `m${i}`));
+    const frames = await first.nextOfType('message', 5);
+    expect(frames.map((f) => f.message.seq)).toEqual([1, 2, 3, 4, 5]);
+    await first.close();
+
+    const second = await connect(bob, frames[1].cursor);
+    await second.nextOfType('message', 3);
+    await sendText(api, alice, bob, 'marker');
+    const markerIndex = await waitForBody(second, 'marker');
+    const replayed = second.frames.slice(0, markerIndex + 1).filter((f) => f.type === 'message');
+    expect(replayed.map((f) => f.message.seq)).toEqual([3, 4, 5, 6]);
+    expect(replayed.slice(0, 3).map((f) => f.message.messageId)).toEqual(sent.slice(2).map((m) => m.messageId));
+    // The replayed frames carry the same cursors as the first time.
+    expect(replayed.slice(0, 3).map((f) => f.cursor)).toEqual(frames.slice(2).map((f) => f.cursor));
+
+    // A reconnect with the cursor of the last frame replays nothing.
+    const lastCursor = second.frames[markerIndex].cursor;
+    await second.close();
+    const third = await connect(bob, lastCursor);
+    await sendText(api, alice, bob, 'marker 2');
+    const marker2Index = await waitForBody(third, 'marker 2');
+    expect(third.frames.slice(0, marker2Index + 1).filter((f) => f.type === 'message').map((f) => f.message.seq)).toEqual([7]);
+  });
+
+  it('refuses the handshake with 400 for an invalid `since` and 401 for a missing or bad token', async () => {
+    const bob = await registerUser(api);
+    const token = encodeURIComponent(bob.token);
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=abc`)).toBe(400);
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=-1`)).toBe(400);
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=1.5`)).toBe(400);
+    expect(await handshakeStatus(`${system.wsUrl}`)).toBe(401);
+    expect(await handshakeStatus(`${system.wsUrl}?token=not-a-token`)).toBe(401);
+    // The control: the same token without `since` is accepted.
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}`)).toBe(101);
+  });
+
+  it('delivers every item appended after the pong of the first ping, exactly once (50 rapid sends)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const [alice, bob] = await pair();
+      const bobSocket = await connect(bob); // resolves at the pong of its first ping
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => sendText(api, alice, bob, `rapid ${i}`)));
+      await bobSocket.nextOfType('message', 50);
+      await sendText(api, alice, bob, 'marker');
+      const markerIndex = await waitForBody(bobSocket, 'marker');
+
+      const frames = bobSocket.frames.slice(0, markerIndex).filter((f) => f.type === 'message');
+      expect(frames.length, `round ${round}`).toBe(50);
+      expect(frames.map((f) => f.message.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(new Set(frames.map((f) => f.message.messageId))).toEqual(new Set(results.map((r) => r.messageId)));
+      expect(bobSocket.ofType('message').length).toBe(51);
+    }
+  });
+});
+
+describe('an idle socket', () => {
+  let system: TestSystem;
+  let api: Api;
+  const sockets: FeedClient[] = [];
+
+  beforeAll(async () => {
+    system = await startTestSystem({ SOCKET_IDLE_SECONDS: '2' });
+    api = new Api(system.baseUrl);
+  });
+
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.close()));
+    await system?.close();
+  });
+
+  it('is closed after the idle limit, while a socket that pings stays open; the user goes offline with lastSeen', async () => {
+    const [silent, chatty, observer] = await Promise.all([registerUser(api), registerUser(api), registerUser(api)]);
+    const silentSocket = await FeedClient.connect(system.wsUrl, silent.token);
+    const lastHeard = Date.now(); // the first ping
+    const chattySocket = await FeedClient.connect(system.wsUrl, chatty.token);
+    sockets.push(silentSocket, chattySocket);
+    await eventually(() => api.get(`/v1/users/${silent.userId}/presence`, observer.token), (r) => r.body?.online === true);
+
+    const keepAlive = setInterval(() => chattySocket.send({ type: 'ping' }), 500);
+    try {
+      await silentSocket.waitFor(() => silentSocket.closed !== undefined, 8_000);
+      const closedAfter = Date.now() - lastHeard;
+      expect(closedAfter).toBeGreaterThanOrEqual(1_900);
+      expect(closedAfter).toBeLessThan(8_000);
+
+      const offline = await eventually(
+        () => api.get(`/v1/users/${silent.userId}/presence`, observer.token),
+        (r) => r.body?.online === false && r.body?.lastSeen !== null,
+      );
+      expect(offline.status).toBe(200);
+      expect(offline.body.userId).toBe(silent.userId);
+      expect(new Date(offline.body.lastSeen).toISOString()).toBe(offline.body.lastSeen);
+      expect(Date.parse(offline.body.lastSeen)).toBeGreaterThanOrEqual(lastHeard + 1_000);
+      expect(Date.parse(offline.body.lastSeen)).toBeLessThanOrEqual(Date.now() + 1_000);
+
+      // The pinging socket outlives twice the limit and still works.
+      await sleep(Math.max(0, lastHeard + 4_500 - Date.now()));
+      expect(chattySocket.closed).toBeUndefined();
+      await chattySocket.ping();
+      const chattyPresence = await api.get(`/v1/users/${chatty.userId}/presence`, observer.token);
+      expect(chattyPresence.body).toMatchObject({ userId: chatty.userId, online: true });
+    } finally {
+      clearInterval(keepAlive);
+    }
+  });
+});
