@@ -242,10 +242,14 @@ describe('code expiry', () => {
     await shortLived?.close();
   });
 
-  it('refuses an expired code with 401', async () => {
+  it('refuses an expired code with 401 (while a fresh one works)', async () => {
     const phone = uniquePhone();
     const requested = await shortApi.post('/v1/auth/request-code', { phone });
     expect(requested.status).toBe(202);
+    // control: within its second, a code works on this system
+    const other = uniquePhone();
+    const fresh = await shortApi.post('/v1/auth/request-code', { phone: other });
+    expect((await shortApi.post('/v1/auth/verify', { phone: other, code: fresh.body.devCode })).status).toBe(200);
     // The code lives CODE_TTL_SECONDS = 1 s; time itself is the condition here.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expectErrorAllowingNullDetails(await shortApi.post('/v1/auth/verify', { phone, code: requested.body.devCode }), 401);
