@@ -61,25 +61,33 @@ export function memorySample(pid: number): MemorySample {
   return { serverRss, childrenRss };
 }
 
-export interface CpuSample { at: number; server: number; children: number }
+export interface CpuSample { at: number; server: number; children: Map<number, number> }
 
 export function cpuSample(pid: number): CpuSample | null {
   const s = stat(pid);
   if (!s) return null;
-  let children = 0;
-  for (const c of descendants(pid)) children += stat(c)?.ticks ?? 0;
+  const children = new Map<number, number>();
+  for (const c of descendants(pid)) {
+    const t = stat(c)?.ticks;
+    if (t !== undefined) children.set(c, t);
+  }
   return { at: performance.now(), server: s.ticks, children };
 }
 
-/** CPU use between two samples, in percent of one core (200 = both cores of a 2-core machine). */
+/**
+ * CPU use between two samples, in percent of one core (200 = both cores of a 2-core machine).
+ * Descendants are compared per process: new ones count in full, ones that ended in between are
+ * missing (so the PostgreSQL figure is a lower bound).
+ */
 export function cpuPercent(a: CpuSample | null, b: CpuSample | null): { serverCpuPct: number; postgresCpuPct: number } | null {
   if (!a || !b) return null;
   const secs = (b.at - a.at) / 1000;
   if (secs <= 0) return null;
+  let childTicks = 0;
+  for (const [pid, ticks] of b.children) childTicks += Math.max(0, ticks - (a.children.get(pid) ?? 0));
   return {
     serverCpuPct: Math.round(((b.server - a.server) / CLK_TCK / secs) * 1000) / 10,
-    // processes that ended in between make this a lower bound
-    postgresCpuPct: Math.max(0, Math.round(((b.children - a.children) / CLK_TCK / secs) * 1000) / 10),
+    postgresCpuPct: Math.round((childTicks / CLK_TCK / secs) * 1000) / 10,
   };
 }
 

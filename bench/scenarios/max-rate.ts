@@ -58,6 +58,7 @@ export async function maxRate(ctx: BenchContext) {
   }
   return {
     highestRateWithP99Under100ms: highest,
+    meetsTarget: highest !== null && highest >= 2000, // product.md: >= 2,000 msg/s
     stepDurationS: config.maxRateStepS,
     devices: devices.length,
     steps,

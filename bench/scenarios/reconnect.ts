@@ -136,6 +136,8 @@ export async function reconnect(ctx: BenchContext) {
       firstMessageMs: firstAt === null ? null : round(firstAt - t0, 1),
       inOrder,
       duplicates,
+      // product.md: all received, in order, in < 2 s
+      meetsTarget: doneAt !== null && doneAt - t0 < 2000 && inOrder && duplicates === 0 && replayedBeforeCursor === 0 && unique === n,
       replayedBeforeCursor,
       timedOut,
       sendMs: round(sendMs, 1),

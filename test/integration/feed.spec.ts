@@ -188,6 +188,57 @@ describe('the live feed', () => {
     expect(second.ofType('message').length).toBe(32);
   });
 
+  it('merges the replay with live items that arrive during it: every message once, in seq order', async () => {
+    const [alice, bob] = await pair();
+    const first = await connect(bob);
+    await sendText(api, alice, bob, 'seen');
+    const [seen] = await first.nextOfType('message');
+    await first.close();
+
+    for (let i = 1; i <= 30; i++) await sendText(api, alice, bob, `offline ${i}`);
+    // Reconnect while Alice keeps sending: the catch-up and the live tail overlap.
+    const sending = (async () => {
+      const results = [];
+      for (let i = 1; i <= 30; i++) results.push(await sendText(api, alice, bob, `during ${i}`));
+      return results;
+    })();
+    const second = await connect(bob, seen.cursor);
+    await sending;
+    await sendText(api, alice, bob, 'marker');
+    const markerIndex = await waitForBody(second, 'marker');
+
+    const frames = second.frames.slice(0, markerIndex + 1).filter((f) => f.type === 'message');
+    expect(frames.map((f) => f.message.seq)).toEqual(Array.from({ length: 61 }, (_, i) => i + 2));
+    expect(frames.map((f) => f.message.body)).toEqual([
+      ...Array.from({ length: 30 }, (_, i) => `offline ${i + 1}`),
+      ...Array.from({ length: 30 }, (_, i) => `during ${i + 1}`),
+      'marker',
+    ]);
+  });
+
+  it('queues receipt frames for an offline sender and replays them on reconnect', async () => {
+    const [alice, bob] = await pair();
+    const aliceSocket = await connect(alice);
+    const sent = await sendText(api, alice, bob, 'read me');
+    const [own] = await aliceSocket.nextOfType('message');
+    await aliceSocket.close();
+
+    const receipt = await api.post(`/v1/conversations/${sent.conversationId}/receipts`, { kind: 'read', upToSeq: 1 }, bob.token);
+    expect(receipt.status).toBe(202);
+    await sendText(api, bob, alice, 'marker');
+
+    const again = await connect(alice, own.cursor);
+    const markerIndex = await waitForBody(again, 'marker');
+    const before = again.frames.slice(0, markerIndex).filter((f) => f.type === 'receipt' || f.type === 'message');
+    expect(before.some((f) => f.type === 'message')).toBe(false);
+    const read = before.filter((f) => f.kind === 'read');
+    expect(read.length).toBe(1);
+    expect(read[0]).toMatchObject({ type: 'receipt', conversationId: sent.conversationId, userId: bob.userId, kind: 'read', upToSeq: 1 });
+    expect(typeof read[0].cursor).toBe('string');
+    // Each receipt kind at most once.
+    expect(before.filter((f) => f.kind === 'delivered').length).toBeLessThanOrEqual(1);
+  });
+
   it('replays only the items after a cursor from the middle of what was seen', async () => {
     const [alice, bob] = await pair();
     const first = await connect(bob);

@@ -6,7 +6,7 @@ import { createReadModelDataSource } from '../../libs/read-models/src/data-sourc
 import { createTestDatabase } from '../support/database.js';
 import { writeHistory } from '../support/history.js';
 import { spawnApp } from '../support/processes.js';
-import { snapshotReadModels } from '../support/read-models.js';
+import { READ_MODEL_TABLES, snapshotReadModels } from '../support/read-models.js';
 
 /** Replays the whole log into the read models in this process, as a run that never crashed. */
 async function rebuildInProcess(databaseUrl: string): Promise<void> {
@@ -83,7 +83,7 @@ describe('projector crash and rebuild', () => {
 
   it('dropping the read models and replaying the history gives identical read models', async () => {
     const before = await snapshotReadModels(databaseUrl);
-    await client.query('DROP TABLE users, devices, conversation_members, messages, feed_items, presence, projection_checkpoints, auth_codes, auth_code_requests, read_model_migrations');
+    await client.query(`DROP TABLE ${[...READ_MODEL_TABLES, 'auth_codes', 'auth_code_requests', 'read_model_migrations'].join(', ')}`);
     await rebuildInProcess(databaseUrl);
     const after = await snapshotReadModels(databaseUrl);
     expect(after).toEqual(before);

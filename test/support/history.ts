@@ -2,6 +2,8 @@ import pg from 'pg';
 import { AcknowledgeReceiptHandler } from '../../libs/commands/src/acknowledge-receipt.handler.js';
 import { AggregateStore } from '../../libs/commands/src/aggregate-store.js';
 import { UserAggregate } from '../../libs/commands/src/aggregates.js';
+import { UserDirectory } from '../../libs/commands/src/user-directory.js';
+import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 import { SendMessageHandler } from '../../libs/commands/src/send-message.handler.js';
 import { decideLogInDevice, deviceConnected, deviceDisconnected, streams } from '../../libs/domain/src/index.js';
 import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store.js';
@@ -13,10 +15,15 @@ import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres
 export async function writeHistory(databaseUrl: string, options: { users: number; messages: number }): Promise<bigint> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const store = new PostgresEventStore(pool);
+  const closers: (() => Promise<void>)[] = [];
   try {
     await PostgresEventStore.migrate(pool);
     const aggregates = new AggregateStore(store);
-    const send = new SendMessageHandler(aggregates);
+    const db = createReadModelDataSource(databaseUrl, 3);
+    await db.initialize();
+    await db.runMigrations();
+    closers.push(() => db.destroy());
+    const send = new SendMessageHandler(aggregates, new UserDirectory(aggregates, db), db);
     const receipts = new AcknowledgeReceiptHandler(aggregates);
     const userIds = Array.from({ length: options.users }, (_, i) => `user-${i}`);
     for (const [i, userId] of userIds.entries()) {
@@ -43,6 +50,7 @@ export async function writeHistory(databaseUrl: string, options: { users: number
     }
     return await store.headPosition();
   } finally {
+    for (const close of closers) await close();
     await store.close();
     await pool.end();
   }

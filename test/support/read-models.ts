@@ -1,6 +1,9 @@
 import pg from 'pg';
 
-export const READ_MODEL_TABLES = ['users', 'devices', 'conversation_members', 'messages', 'feed_items', 'presence', 'projection_checkpoints'];
+export const READ_MODEL_TABLES = [
+  'users', 'devices', 'groups', 'group_members', 'group_memberships', 'conversation_members', 'messages',
+  'receipt_history', 'feed_events', 'feed_items', 'presence', 'projection_checkpoints',
+];
 
 /** Every row of every read model, in a stable order, for comparing two builds of them. */
 export async function snapshotReadModels(databaseUrl: string): Promise<Record<string, unknown[]>> {

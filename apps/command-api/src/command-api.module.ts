@@ -6,21 +6,29 @@ import { LoginCodes } from '../../../libs/auth/src/login-codes.js';
 import { TokenService } from '../../../libs/auth/src/tokens.js';
 import { AcknowledgeReceiptHandler } from '../../../libs/commands/src/acknowledge-receipt.handler.js';
 import { AggregateStore } from '../../../libs/commands/src/aggregate-store.js';
+import { GroupCommandsHandler } from '../../../libs/commands/src/group-commands.handler.js';
 import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
 import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
+import { UserDirectory } from '../../../libs/commands/src/user-directory.js';
 import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 import { AuthController } from './auth.controller.js';
+import { GroupsController } from './groups.controller.js';
 import { MessagesController } from './messages.controller.js';
 
 /** Command handlers, shared with the query-api's socket (which accepts `send` and `receipt` frames). */
 @Module({
   providers: [
     AuthGuard,
-    { provide: SendMessageHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new SendMessageHandler(a) },
+    { provide: UserDirectory, inject: [AggregateStore, DataSource], useFactory: (a: AggregateStore, db: DataSource) => new UserDirectory(a, db) },
+    {
+      provide: SendMessageHandler,
+      inject: [AggregateStore, UserDirectory, DataSource],
+      useFactory: (a: AggregateStore, users: UserDirectory, db: DataSource) => new SendMessageHandler(a, users, db),
+    },
     { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
   ],
-  exports: [SendMessageHandler, AcknowledgeReceiptHandler, AuthGuard],
+  exports: [SendMessageHandler, AcknowledgeReceiptHandler, UserDirectory, AuthGuard],
 })
 export class CommandHandlersModule {}
 
@@ -37,7 +45,7 @@ export class CommandHandlersModule {}
       },
     }),
   ],
-  controllers: [AuthController, MessagesController],
+  controllers: [AuthController, MessagesController, GroupsController],
   providers: [
     {
       provide: LogInHandler,
@@ -53,6 +61,12 @@ export class CommandHandlersModule {}
           tokens,
           runtime.secrets.idSecret,
         ),
+    },
+    {
+      provide: GroupCommandsHandler,
+      inject: [AggregateStore, UserDirectory, RUNTIME],
+      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime) =>
+        new GroupCommandsHandler(aggregates, users, runtime.config.GROUP_MAX_MEMBERS),
     },
   ],
 })

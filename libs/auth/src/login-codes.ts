@@ -58,21 +58,25 @@ export class LoginCodes {
   /** Consumes the phone's code if `code` matches; a wrong guess counts against the code. */
   async consume(phone: string, code: string): Promise<void> {
     const now = this.clock();
-    await this.db.transaction(async (tx) => {
+    // The outcome is decided inside the transaction and raised after it commits, so a wrong
+    // guess's count is kept.
+    const outcome = await this.db.transaction(async (tx): Promise<'ok' | 'missing' | 'void' | 'wrong'> => {
       const rows: { code_hash: string; expires_at: Date; failed_attempts: number }[] = await tx.query(
         'SELECT code_hash, expires_at, failed_attempts FROM auth_codes WHERE phone = $1 FOR UPDATE',
         [phone],
       );
       const row = rows[0];
-      if (!row || row.expires_at <= now) throw new AuthenticationError('no valid code for this phone; request a new one');
-      if (row.failed_attempts >= this.policy.maxAttempts) {
-        throw new RateLimitedError('code_void', 'too many wrong codes; request a new one', 60);
-      }
+      if (!row || row.expires_at <= now) return 'missing';
+      if (row.failed_attempts >= this.policy.maxAttempts) return 'void';
       if (!timingSafeEqual(Buffer.from(row.code_hash, 'hex'), hashCode(phone, code))) {
         await tx.query('UPDATE auth_codes SET failed_attempts = failed_attempts + 1 WHERE phone = $1', [phone]);
-        throw new AuthenticationError('wrong code');
+        return 'wrong';
       }
       await tx.query('DELETE FROM auth_codes WHERE phone = $1', [phone]);
+      return 'ok';
     });
+    if (outcome === 'missing') throw new AuthenticationError('no valid code for this phone; request a new one');
+    if (outcome === 'void') throw new RateLimitedError('code_void', 'too many wrong codes; request a new one', 60);
+    if (outcome === 'wrong') throw new AuthenticationError('wrong code');
   }
 }

@@ -1,6 +1,8 @@
 import { EventStore, EventToAppend, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
 
 export interface AggregateType<State, Event extends { type: string; data: object }> {
+  /** Names the cache entry: one stream may be read as different aggregates. */
+  name: string;
   initial(): State;
   /** May mutate and return the state it is given. */
   evolve(state: State, event: Event): State;
@@ -54,7 +56,7 @@ export class AggregateStore {
         try {
           const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version);
           for (const event of events) type.evolve(current.state, event);
-          this.remember(streamId, { state: current.state, version: nextVersion });
+          this.remember(`${type.name}:${streamId}`, { state: current.state, version: nextVersion });
           return result;
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_ATTEMPTS) throw error;
@@ -65,7 +67,8 @@ export class AggregateStore {
   }
 
   private async loadUnlocked<S, E extends { type: string; data: object }>(streamId: string, type: AggregateType<S, E>, refresh: boolean) {
-    const cached = this.cache.get(streamId) as { state: S; version: number } | undefined;
+    const key = `${type.name}:${streamId}`;
+    const cached = this.cache.get(key) as { state: S; version: number } | undefined;
     if (cached && !refresh) return cached;
     const entry = cached ?? { state: type.initial(), version: 0 };
     const events = await this.store.readStream(streamId, entry.version);
@@ -73,13 +76,13 @@ export class AggregateStore {
       entry.state = type.evolve(entry.state, event as unknown as E);
       entry.version = event.streamVersion;
     }
-    this.remember(streamId, entry);
+    this.remember(key, entry);
     return entry;
   }
 
-  private remember(streamId: string, entry: Cached): void {
-    this.cache.delete(streamId);
-    this.cache.set(streamId, entry);
+  private remember(key: string, entry: Cached): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
     if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
   }
 

@@ -2,7 +2,11 @@ import {
   ConversationEvent,
   DirectConversation,
   evolveDirectConversation,
+  evolveGroup,
   evolveReceiptWatermark,
+  GroupConversation,
+  GroupEvent,
+  initialGroup,
   evolveUser,
   initialDirectConversation,
   initialReceiptWatermark,
@@ -15,16 +19,25 @@ import {
 import { AggregateType } from './aggregate-store.js';
 
 export const DirectConversationAggregate: AggregateType<DirectConversation, ConversationEvent> = {
+  name: 'DirectConversation',
   initial: initialDirectConversation,
   evolve: evolveDirectConversation,
 };
 
 export const ReceiptWatermarkAggregate: AggregateType<ReceiptWatermark, ReceiptEvent> = {
+  name: 'ReceiptWatermark',
   initial: initialReceiptWatermark,
   evolve: evolveReceiptWatermark,
 };
 
 export const UserAggregate: AggregateType<User, UserEvent> = {
+  name: 'User',
   initial: initialUser,
   evolve: evolveUser,
+};
+
+export const GroupAggregate: AggregateType<GroupConversation, GroupEvent> = {
+  name: 'Group',
+  initial: initialGroup,
+  evolve: evolveGroup,
 };

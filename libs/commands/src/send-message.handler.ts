@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import {
   decideSendDirectMessage,
+  decideSendGroupMessage,
   directConversationId,
-  MessageKind,
-  MessageSent,
+  isGroupConversation,
   notFound,
+  MessageDraft,
+  MessageKind,
+  SendDecision,
   SentMessage,
   streams,
 } from '../../domain/src/index.js';
-import { AggregateStore, Decision } from './aggregate-store.js';
-import { DirectConversationAggregate, UserAggregate } from './aggregates.js';
+import { AggregateStore } from './aggregate-store.js';
+import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
+import { UserDirectory } from './user-directory.js';
 
 export interface SendMessageInput {
   clientMsgId: string;
@@ -31,42 +36,72 @@ export interface SendResult extends SentMessage {
   duplicate: boolean;
 }
 
+const asResult = (decision: SendDecision) =>
+  'duplicateOf' in decision
+    ? { events: [], result: { ...decision.duplicateOf, duplicate: true } }
+    : { events: decision.events, result: { ...decision.sent, duplicate: false } };
+
+const RECENT_SENDS = 100_000;
+
 export class SendMessageHandler {
+  /** This process's latest sends by (sender, clientMsgId): covers the moment before the read model has them. */
+  private readonly recentSends = new Map<string, SentMessage>();
+
   constructor(
     private readonly aggregates: AggregateStore,
+    private readonly users: UserDirectory,
+    private readonly db: DataSource,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
   async send(sender: Sender, input: SendMessageInput): Promise<SendResult> {
-    if (!input.to.userId) throw notFound('group_not_found', 'no such group');
-    const recipientId = input.to.userId;
-    const recipient = await this.aggregates.load(streams.user(recipientId), UserAggregate, false);
-    if (!recipient.state.registered) {
-      // A cached "unknown" may be stale: look again before refusing.
-      const fresh = await this.aggregates.load(streams.user(recipientId), UserAggregate, true);
-      if (!fresh.state.registered) throw notFound('user_not_found', 'no user with that id');
-    }
-    const conversationId = directConversationId(sender.userId, recipientId);
-    return this.aggregates.execute(streams.conversation(conversationId), DirectConversationAggregate, (state): Decision<MessageSent, SendResult> => {
-      const decision = decideSendDirectMessage(
-        {
-          conversationId,
-          messageId: randomUUID(),
-          senderId: sender.userId,
-          senderDeviceId: sender.deviceId,
-          recipientId,
-          clientMsgId: input.clientMsgId,
-          kind: input.kind,
-          body: input.body ?? null,
-          mediaId: input.mediaId ?? null,
-          replyTo: input.replyTo ?? null,
-          forwardOf: input.forwardOf ?? null,
-          now: this.clock(),
-        },
-        state,
-      );
-      if ('duplicateOf' in decision) return { events: [], result: { ...decision.duplicateOf, duplicate: true } };
-      return { events: decision.events, result: { ...decision.sent, duplicate: false } };
+    // clientMsgId is unique per sender: a repeat to another conversation is answered too. The
+    // conversation's own state answers repeats in it exactly; these cover the other conversations.
+    const key = `${sender.userId}\u0000${input.clientMsgId}`;
+    const elsewhere = this.recentSends.get(key) ?? (await this.earlierSend(sender.userId, input.clientMsgId));
+    if (elsewhere) return { ...elsewhere, duplicate: true };
+    const result = await this.decideAndAppend(sender, input);
+    this.recentSends.set(key, { messageId: result.messageId, conversationId: result.conversationId, seq: result.seq, sentAt: result.sentAt });
+    if (this.recentSends.size > RECENT_SENDS) this.recentSends.delete(this.recentSends.keys().next().value!);
+    return result;
+  }
+
+  private async decideAndAppend(sender: Sender, input: SendMessageInput): Promise<SendResult> {
+    const draft = (conversationId: string): MessageDraft => ({
+      conversationId,
+      messageId: randomUUID(),
+      senderId: sender.userId,
+      senderDeviceId: sender.deviceId,
+      clientMsgId: input.clientMsgId,
+      kind: input.kind,
+      body: input.body ?? null,
+      mediaId: input.mediaId ?? null,
+      replyTo: input.replyTo ?? null,
+      forwardOf: input.forwardOf ?? null,
+      now: this.clock(),
     });
+
+    if (input.to.groupId !== undefined) {
+      const groupId = input.to.groupId;
+      if (!isGroupConversation(groupId)) throw notFound('group_not_found', 'no group with that id');
+      return this.aggregates.execute(streams.conversation(groupId), GroupAggregate, (state) =>
+        asResult(decideSendGroupMessage({ ...draft(groupId), groupId }, state)),
+      );
+    }
+    const recipientId = input.to.userId!;
+    if (recipientId !== sender.userId) await this.users.assertExist([recipientId]);
+    const conversationId = directConversationId(sender.userId, recipientId);
+    return this.aggregates.execute(streams.conversation(conversationId), DirectConversationAggregate, (state) =>
+      asResult(decideSendDirectMessage({ ...draft(conversationId), recipientId }, state)),
+    );
+  }
+
+  private async earlierSend(senderId: string, clientMsgId: string): Promise<SentMessage | undefined> {
+    const rows: { message_id: string; conversation_id: string; seq: number; sent_at: Date }[] = await this.db.query(
+      'SELECT message_id, conversation_id, seq, sent_at FROM messages WHERE sender_id = $1 AND client_msg_id = $2 LIMIT 1',
+      [senderId, clientMsgId],
+    );
+    const row = rows[0];
+    return row && { messageId: row.message_id, conversationId: row.conversation_id, seq: row.seq, sentAt: row.sent_at.toISOString() };
   }
 }

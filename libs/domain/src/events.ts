@@ -16,7 +16,7 @@ export type MessageSent = Event<
   {
     messageId: string;
     conversationId: string;
-    conversationType: 'direct';
+    conversationType: 'direct' | 'group';
     seq: number;
     senderId: string;
     senderDeviceId: string;
@@ -50,9 +50,41 @@ export type DeviceLoggedIn = Event<'DeviceLoggedIn', { userId: string; deviceId:
 export type DeviceConnected = Event<'DeviceConnected', { userId: string; deviceId: string; connectionId: string; at: string }>;
 export type DeviceDisconnected = Event<'DeviceDisconnected', { userId: string; deviceId: string; connectionId: string; at: string }>;
 
+export type GroupRole = 'admin' | 'member';
+
+export interface GroupMemberInfo extends Record<string, unknown> {
+  userId: string;
+  role: GroupRole;
+}
+
+/** What changed in a group; one event type, the change says which. */
+export type GroupChange =
+  | { kind: 'created'; name: string; description: string; iconMediaId: string | null; members: GroupMemberInfo[] }
+  | { kind: 'updated'; name?: string; description?: string; iconMediaId?: string | null }
+  | { kind: 'members_added'; userIds: string[] }
+  | { kind: 'member_removed'; userId: string }
+  | { kind: 'member_left'; userId: string }
+  | { kind: 'admin_promoted'; userId: string }
+  | { kind: 'admin_demoted'; userId: string };
+
+export type GroupChanged = Event<
+  'GroupChanged',
+  {
+    groupId: string;
+    by: string;
+    at: string;
+    /** The group's last message seq when the change happened: members see messages after they join and up to when they leave. */
+    atSeq: number;
+    change: GroupChange;
+    /** Members after the change: with the removed or leaving member, the audience of this change. */
+    membersAfter: string[];
+  }
+>;
+
 export type ConversationEvent = MessageSent;
+export type GroupEvent = GroupChanged | MessageSent;
 export type ReceiptEvent = MessageDelivered | MessageRead;
 export type UserEvent = UserRegistered | DeviceLoggedIn;
 export type PresenceEvent = DeviceConnected | DeviceDisconnected;
-export type DomainEvent = ConversationEvent | ReceiptEvent | UserEvent | PresenceEvent;
+export type DomainEvent = ConversationEvent | GroupChanged | ReceiptEvent | UserEvent | PresenceEvent;
 export type DomainEventType = DomainEvent['type'];

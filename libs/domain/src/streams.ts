@@ -8,6 +8,11 @@ export const streams = {
   presence: (userId: string) => `presence-${userId}`,
 };
 
+/** Group ids are minted by the server; the group's conversationId is its groupId. */
+export const newGroupId = (uuid: string) => 'g' + uuid.replace(/-/g, '');
+
+export const isGroupConversation = (conversationId: string) => conversationId.startsWith('g');
+
 /** A direct chat's id is the same for both participants and never changes. */
 export function directConversationId(userA: string, userB: string): string {
   const [first, second] = [userA, userB].sort();

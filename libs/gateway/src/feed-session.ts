@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { EventStore } from '../../event-store/src/event-store.port.js';
+import { frameSql } from './feed-frames.js';
 import type { FeedItem, FeedListener } from './feed-tail.js';
 
 const CATCH_UP_PAGE = 1_000;
@@ -11,31 +13,44 @@ const CATCH_UP_PAGE = 1_000;
 export class FeedSession implements FeedListener {
   private sentUpTo = 0n;
   private buffer: FeedItem[] | undefined = [];
+  /** Resolves once the starting point is fixed: only then may the socket be called live. */
+  readonly ready: Promise<void>;
+  private readonly caughtUp: Promise<void>;
 
+  /**
+   * `since` is the client's cursor. Without one, the start is the event log's head now: what was
+   * appended before the socket opened is not sent, even if it is not projected yet.
+   */
   constructor(
     private readonly db: DataSource,
+    store: EventStore,
     private readonly userId: string,
+    since: bigint | undefined,
     private readonly send: (frame: string) => void,
-  ) {}
+  ) {
+    this.ready = (since === undefined ? store.headPosition() : Promise.resolve(since)).then((start) => {
+      this.sentUpTo = start;
+    });
+    this.caughtUp = this.ready.then(() => this.catchUp());
+  }
 
   deliver(item: FeedItem): void {
     if (this.buffer) this.buffer.push(item);
     else this.sendIfNew(item);
   }
 
-  /** `since` is the client's cursor; without one, only items appended from now on are sent. */
-  async catchUp(since: bigint | undefined): Promise<void> {
-    if (since === undefined) {
-      const rows: { head: string | null }[] = await this.db.query('SELECT max(position) AS head FROM feed_items WHERE user_id = $1', [this.userId]);
-      this.sentUpTo = BigInt(rows[0].head ?? 0);
-    } else {
-      this.sentUpTo = since;
-    }
+  /** Rejects if the catch-up failed (the socket should then be closed). */
+  get done(): Promise<void> {
+    return this.caughtUp;
+  }
+
+  private async catchUp(): Promise<void> {
     let rows: { position: string; frame: string }[];
     do {
       rows = await this.db.query(
-        `SELECT position, jsonb_set(payload, '{cursor}', to_jsonb(position::text))::text AS frame
-         FROM feed_items WHERE user_id = $1 AND position > $2 ORDER BY position LIMIT ${CATCH_UP_PAGE}`,
+        `SELECT i.position, ${frameSql('e', 'i.own')} AS frame
+         FROM feed_items i JOIN feed_events e ON e.position = i.position
+         WHERE i.user_id = $1 AND i.position > $2 ORDER BY i.position LIMIT ${CATCH_UP_PAGE}`,
         [this.userId, this.sentUpTo.toString()],
       );
       for (const row of rows) this.sendIfNew({ position: BigInt(row.position), frame: row.frame });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { FEED_CHANNEL } from '../../projections/src/projector.js';
+import { frameSql } from './feed-frames.js';
 
 export interface FeedItem {
   position: bigint;
@@ -39,7 +40,7 @@ export class FeedTail {
   ) {}
 
   async start(): Promise<void> {
-    const rows: { head: string | null }[] = await this.db.query('SELECT max(position) AS head FROM feed_items');
+    const rows: { head: string | null }[] = await this.db.query('SELECT max(position) AS head FROM feed_events');
     this.last = BigInt(rows[0].head ?? 0);
     await this.connectListener();
     this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
@@ -78,18 +79,31 @@ export class FeedTail {
     this.pumping = (async () => {
       do {
         this.again = false;
-        let rows: { user_id: string; position: string; frame: string }[];
+        let rows: { user_id: string; position: string; own: boolean }[];
         do {
           rows = await this.db.query(
-            `SELECT user_id, position, jsonb_set(payload, '{cursor}', to_jsonb(position::text))::text AS frame
-             FROM feed_items WHERE position > $1 ORDER BY position LIMIT ${PAGE}`,
+            `SELECT user_id, position, own FROM feed_items WHERE position > $1 ORDER BY position LIMIT ${PAGE}`,
             [this.last.toString()],
           );
+          // Each event's frame is read and built once, however many local sockets receive it.
+          const wanted = [...new Set(rows.filter((r) => this.listeners.has(r.user_id)).map((r) => r.position))];
+          const frames = new Map<string, { shared: string; own: string }>();
+          if (wanted.length > 0) {
+            const events: { position: string; shared: string; own: string }[] = await this.db.query(
+              `SELECT e.position, ${frameSql('e', 'false')} AS shared, ${frameSql('e', 'true')} AS own
+               FROM feed_events e WHERE e.position = ANY($1::bigint[])`,
+              [wanted],
+            );
+            for (const e of events) frames.set(e.position, e);
+          }
           for (const row of rows) {
             const position = BigInt(row.position);
             this.last = position;
             const listeners = this.listeners.get(row.user_id);
-            if (listeners) for (const listener of listeners) listener.deliver({ position, frame: row.frame });
+            const frame = frames.get(row.position);
+            if (!listeners || !frame) continue;
+            const item = { position, frame: row.own ? frame.own : frame.shared };
+            for (const listener of listeners) listener.deliver(item);
           }
         } while (rows.length === PAGE);
       } while (this.again && !this.stopped);

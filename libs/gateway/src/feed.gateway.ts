@@ -27,6 +27,7 @@ import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js
 
 interface ClientState extends SocketHandshake {
   connectionId: string;
+  session: FeedSession;
   lastHeard: number;
   unsubscribe: () => void;
 }
@@ -72,20 +73,20 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   handleConnection(socket: WebSocket, request: HandshakeRequest) {
     const handshake = request.handshake!;
     const { userId, deviceId } = handshake.principal;
-    const session = new FeedSession(this.db, userId, (frame) => {
+    const session = new FeedSession(this.db, this.events, userId, handshake.since, (frame) => {
       if (socket.readyState !== socket.OPEN) return;
       socket.send(frame);
       this.metrics.feedFramesSent.inc();
     });
     const connectionId = randomUUID();
     const unsubscribe = this.tail.subscribe(userId, session);
-    this.clients.set(socket, { ...handshake, connectionId, lastHeard: Date.now(), unsubscribe });
+    this.clients.set(socket, { ...handshake, connectionId, session, lastHeard: Date.now(), unsubscribe });
     socket.on('message', () => {
       const state = this.clients.get(socket);
       if (state) state.lastHeard = Date.now();
     });
     this.metrics.openSockets.inc();
-    session.catchUp(handshake.since).catch((error) => {
+    session.done.catch((error) => {
       this.runtime.logger.warn({ err: error, userId }, 'feed catch-up failed; closing socket');
       socket.close(1011, 'catch-up failed');
     });
@@ -102,8 +103,10 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     this.recordPresence(userId, deviceDisconnected(userId, deviceId, state.connectionId, new Date()));
   }
 
+  /** The pong promises that everything appended from now on reaches this socket, so it waits for the session's start. */
   @SubscribeMessage('ping')
-  ping() {
+  async ping(@ConnectedSocket() socket: WebSocket) {
+    await this.clients.get(socket)?.session.ready.catch(() => undefined);
     return { type: 'pong', serverTime: new Date().toISOString() };
   }
 

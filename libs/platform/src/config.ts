@@ -32,6 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       TRUST_PROXY: bool({ default: false, desc: 'behind a reverse proxy: take client addresses from X-Forwarded-For' }),
       MAX_BODY_BYTES: positiveInt({ default: 256 * 1024, desc: 'largest HTTP request body' }),
       MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
+      GROUP_MAX_MEMBERS: positiveInt({ default: 1024, desc: 'most members a group may have (413 beyond)' }),
       SOCKET_IDLE_SECONDS: positiveInt({ default: 60 }),
       SERVE_DOCS: bool({ default: true }),
       METRICS_PREFIX: str({ default: 'messenger_' }),

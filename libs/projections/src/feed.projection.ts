@@ -1,60 +1,84 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { GroupChanged, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import { isGroupConversation } from '../../domain/src/streams.js';
 import { messageView } from '../../protocol/src/views.js';
 import { Projection, unnestRows } from './projection.js';
 
+interface FeedEntry {
+  position: string;
+  payload: Record<string, unknown>;
+  /** Recipients; the first one flagged `own` is the sender of a message. */
+  recipients: { userId: string; own: boolean }[];
+}
+
 /**
- * Fan-out on write of what every user's devices must receive: one row per (user, event).
- * The event's global position is the item's cursor. Runs after the inbox projection in the
- * same transaction, whose member rows say who takes part in a conversation.
+ * Fan-out on write of what every user's devices must receive. The frame is stored once per
+ * event (`feed_events`); each recipient gets a small row (`feed_items`) keyed by the event's
+ * global position, which is the cursor. Events carry their audience (a message its recipients
+ * at send time, a group change the members after it plus whoever left), so membership over
+ * time needs no lookup. Receipts go to the acknowledging user and to the senders whose messages
+ * the watermark newly covers (both participants in a direct chat); this reads tables of the
+ * inbox and receipts projections, which run earlier in the same transaction.
  */
 export class FeedProjection implements Projection {
   readonly name = 'feed';
-  readonly tables = ['feed_items'] as const;
+  readonly tables = ['feed_events', 'feed_items'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
-    const members = await this.membersOf(db, events);
-    const rows: unknown[][] = [];
+    const entries: FeedEntry[] = [];
     for (const event of events) {
       const position = event.globalPosition.toString();
       if (event.type === 'MessageSent') {
         const m = (event as unknown as MessageSent).data;
-        for (const userId of [m.senderId, ...m.recipientIds]) {
-          rows.push([userId, position, JSON.stringify({ type: 'message', message: messageView(m, userId, 'sent') })]);
-        }
+        entries.push({
+          position,
+          payload: { type: 'message', message: messageView(m, '', 'sent') },
+          recipients: [{ userId: m.senderId, own: true }, ...m.recipientIds.map((userId) => ({ userId, own: false }))],
+        });
       } else if (event.type === 'MessageDelivered' || event.type === 'MessageRead') {
         const r = (event as unknown as ReceiptEvent).data;
-        const item = {
-          type: 'receipt',
-          conversationId: r.conversationId,
-          userId: r.userId,
-          kind: event.type === 'MessageRead' ? 'read' : 'delivered',
-          upToSeq: r.upToSeq,
-          at: r.at,
-        };
-        for (const userId of members.get(r.conversationId) ?? []) rows.push([userId, position, JSON.stringify(item)]);
+        const kind = event.type === 'MessageRead' ? 'read' : 'delivered';
+        const audience = await this.receiptAudience(db, r.conversationId, r.userId, kind, r.upToSeq);
+        entries.push({
+          position,
+          payload: { type: 'receipt', conversationId: r.conversationId, userId: r.userId, kind, upToSeq: r.upToSeq, at: r.at },
+          recipients: audience.map((userId) => ({ userId, own: false })),
+        });
+      } else if (event.type === 'GroupChanged') {
+        const g = (event as unknown as GroupChanged).data;
+        const affected = 'userId' in g.change ? [g.change.userId] : [];
+        entries.push({
+          position,
+          payload: { type: 'group', groupId: g.groupId, change: { ...g.change, by: g.by, at: g.at } },
+          recipients: [...new Set([...g.membersAfter, ...affected])].map((userId) => ({ userId, own: false })),
+        });
       }
     }
-    if (rows.length === 0) return;
-    const insert = unnestRows(
-      [{ name: 'user_id', type: 'text' }, { name: 'position', type: 'bigint' }, { name: 'payload', type: 'jsonb' }],
-      rows,
+    if (entries.length === 0) return;
+    const frames = unnestRows(
+      [{ name: 'position', type: 'bigint' }, { name: 'payload', type: 'jsonb' }],
+      entries.map((e) => [e.position, JSON.stringify(e.payload)]),
     );
-    await db.query(`INSERT INTO feed_items (user_id, position, payload) ${insert.sql} ON CONFLICT DO NOTHING`, insert.params);
+    await db.query(`INSERT INTO feed_events (position, payload) ${frames.sql} ON CONFLICT DO NOTHING`, frames.params);
+    const items = unnestRows(
+      [{ name: 'user_id', type: 'text' }, { name: 'position', type: 'bigint' }, { name: 'own', type: 'boolean' }],
+      entries.flatMap((e) => e.recipients.map((r) => [r.userId, e.position, r.own])),
+    );
+    await db.query(`INSERT INTO feed_items (user_id, position, own) ${items.sql} ON CONFLICT DO NOTHING`, items.params);
   }
 
-  private async membersOf(db: EntityManager, events: StoredEvent[]): Promise<Map<string, string[]>> {
-    const conversationIds = [
-      ...new Set(events.filter((e) => e.type === 'MessageDelivered' || e.type === 'MessageRead').map((e) => e.data.conversationId as string)),
-    ];
-    const members = new Map<string, string[]>();
-    if (conversationIds.length === 0) return members;
-    const rows: { user_id: string; conversation_id: string }[] = await db.query(
-      'SELECT user_id, conversation_id FROM conversation_members WHERE conversation_id = ANY($1)',
-      [conversationIds],
+  private async receiptAudience(db: EntityManager, conversationId: string, userId: string, kind: string, upToSeq: number): Promise<string[]> {
+    if (!isGroupConversation(conversationId)) {
+      const rows: { user_id: string }[] = await db.query('SELECT user_id FROM conversation_members WHERE conversation_id = $1', [conversationId]);
+      return rows.map((r) => r.user_id);
+    }
+    const rows: { sender_id: string }[] = await db.query(
+      `SELECT DISTINCT sender_id FROM messages
+       WHERE conversation_id = $1 AND seq <= $4 AND seq > coalesce(
+         (SELECT max(up_to_seq) FROM receipt_history WHERE conversation_id = $1 AND user_id = $2 AND kind = $3 AND up_to_seq < $4), 0)`,
+      [conversationId, userId, kind, upToSeq],
     );
-    for (const row of rows) members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
-    return members;
+    return [...new Set([userId, ...rows.map((r) => r.sender_id)])];
   }
 }

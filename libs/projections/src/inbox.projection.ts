@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { GroupChanged, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
 import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
 import { eventsOfType, Projection, unnestRows } from './projection.js';
 
@@ -15,6 +15,7 @@ export class InboxProjection implements Projection {
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     await this.applyMessages(db, eventsOfType<MessageSent>(events, 'MessageSent'));
+    await this.applyGroupChanges(db, eventsOfType<GroupChanged>(events, 'GroupChanged'));
     await this.applyReceipts(db, eventsOfType<ReceiptEvent>(events, 'MessageDelivered'), 'delivered');
     await this.applyReceipts(db, eventsOfType<ReceiptEvent>(events, 'MessageRead'), 'read');
   }
@@ -50,6 +51,37 @@ export class InboxProjection implements Projection {
        WHERE m.last_seq < excluded.last_seq`,
       rows.params,
     );
+  }
+
+  /**
+   * A member who joins gets an inbox row whose watermarks start at the join point (earlier
+   * messages are not theirs to read); one who leaves keeps the row, frozen at the leaving point.
+   */
+  private async applyGroupChanges(db: EntityManager, changes: GroupChanged[]): Promise<void> {
+    for (const { data } of changes) {
+      const { change, groupId, atSeq, at } = data;
+      const joined = change.kind === 'created' ? change.members.map((m) => m.userId) : change.kind === 'members_added' ? change.userIds : [];
+      if (joined.length > 0) {
+        await db.query(
+          `INSERT INTO conversation_members AS m
+             (user_id, conversation_id, type, peer_user_id, last_seq, last_message, updated_at, delivered_up_to, read_up_to)
+           SELECT unnest($1::text[]), $2, 'group', NULL, $3, NULL, $4, $3, $3
+           ON CONFLICT (user_id, conversation_id) DO UPDATE SET
+             visible_up_to = NULL, updated_at = excluded.updated_at,
+             last_seq = GREATEST(m.last_seq, excluded.last_seq),
+             delivered_up_to = GREATEST(m.delivered_up_to, excluded.delivered_up_to),
+             read_up_to = GREATEST(m.read_up_to, excluded.read_up_to)`,
+          [joined, groupId, atSeq, at],
+        );
+      }
+      if (change.kind === 'member_removed' || change.kind === 'member_left') {
+        await db.query('UPDATE conversation_members SET visible_up_to = $3 WHERE user_id = $1 AND conversation_id = $2', [
+          change.userId,
+          groupId,
+          atSeq,
+        ]);
+      }
+    }
   }
 
   private async applyReceipts(db: EntityManager, receipts: ReceiptEvent[], kind: 'delivered' | 'read'): Promise<void> {

@@ -14,14 +14,14 @@ export class MessagesProjection implements Projection {
     const rows = unnestRows(
       [
         { name: 'conversation_id', type: 'text' }, { name: 'seq', type: 'int' }, { name: 'message_id', type: 'text' },
-        { name: 'sender_id', type: 'text' }, { name: 'kind', type: 'text' }, { name: 'body', type: 'text' },
+        { name: 'sender_id', type: 'text' }, { name: 'client_msg_id', type: 'text' }, { name: 'kind', type: 'text' }, { name: 'body', type: 'text' },
         { name: 'media_id', type: 'text' }, { name: 'reply_to', type: 'text' }, { name: 'forward_of', type: 'text' },
         { name: 'sent_at', type: 'timestamptz' },
       ],
-      sent.map(({ data: m }) => [m.conversationId, m.seq, m.messageId, m.senderId, m.kind, m.body, m.mediaId, m.replyTo, m.forwardOf, m.sentAt]),
+      sent.map(({ data: m }) => [m.conversationId, m.seq, m.messageId, m.senderId, m.clientMsgId, m.kind, m.body, m.mediaId, m.replyTo, m.forwardOf, m.sentAt]),
     );
     await db.query(
-      `INSERT INTO messages (conversation_id, seq, message_id, sender_id, kind, body, media_id, reply_to, forward_of, sent_at)
+      `INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, kind, body, media_id, reply_to, forward_of, sent_at)
        ${rows.sql} ON CONFLICT DO NOTHING`,
       rows.params,
     );

@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { CatchUpSubscription, EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
 import { FeedProjection } from './feed.projection.js';
+import { GroupsProjection } from './groups.projection.js';
+import { ReceiptsProjection } from './receipts.projection.js';
 import { InboxProjection } from './inbox.projection.js';
 import { LastSeenProjection } from './last-seen.projection.js';
 import { MessagesProjection } from './messages.projection.js';
@@ -10,11 +12,13 @@ import { UsersProjection } from './users.projection.js';
 /** Channel the projector notifies after each committed batch; the payload is its last position. */
 export const FEED_CHANNEL = 'feed_items';
 
-/** In dependency order: the feed reads the inbox's member rows written earlier in the same transaction. */
+/** In dependency order: the feed reads rows of the messages, inbox and receipts projections written earlier in the same transaction. */
 export const allProjections = (): Projection[] => [
   new UsersProjection(),
+  new GroupsProjection(),
   new MessagesProjection(),
   new InboxProjection(),
+  new ReceiptsProjection(),
   new FeedProjection(),
   new LastSeenProjection(),
 ];

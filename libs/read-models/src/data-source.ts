@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { AuthCodeRequestRow, AuthCodeRow } from './entities/auth-code.entity.js';
 import { ConversationMemberRow } from './entities/conversation-member.entity.js';
-import { FeedItemRow } from './entities/feed-item.entity.js';
+import { FeedEventRow, FeedItemRow } from './entities/feed-item.entity.js';
+import { GroupMemberRow, GroupMembershipRow, GroupRow, ReceiptHistoryRow } from './entities/group.entity.js';
 import { MessageRow } from './entities/message.entity.js';
 import { PresenceRow } from './entities/presence.entity.js';
 import { ProjectionCheckpointRow } from './entities/projection-checkpoint.entity.js';
@@ -13,7 +14,12 @@ export const READ_MODEL_ENTITIES = [
   DeviceRow,
   ConversationMemberRow,
   MessageRow,
+  FeedEventRow,
   FeedItemRow,
+  GroupRow,
+  GroupMemberRow,
+  GroupMembershipRow,
+  ReceiptHistoryRow,
   PresenceRow,
   ProjectionCheckpointRow,
   AuthCodeRow,

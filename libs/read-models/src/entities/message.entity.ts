@@ -6,6 +6,7 @@ export class MessageRow {
   @PrimaryColumn({ type: 'integer' }) seq: number;
   @Column({ name: 'message_id', type: 'text', unique: true }) messageId: string;
   @Column({ name: 'sender_id', type: 'text' }) senderId: string;
+  @Column({ name: 'client_msg_id', type: 'text' }) clientMsgId: string;
   @Column({ type: 'text' }) kind: string;
   @Column({ type: 'text', nullable: true }) body: string | null;
   @Column({ name: 'media_id', type: 'text', nullable: true }) mediaId: string | null;
