@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { forbidden, notFound } from '../../domain/src/errors.js';
+import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER } from './visibility.js';
 import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
 import { messageStatus, messageView, MessageView } from '../../protocol/src/views.js';
 
@@ -15,6 +15,11 @@ export interface ConversationSummary {
   updatedAt: string;
 }
 
+interface MessageRowFields {
+  message_id: string; conversation_id: string; seq: number; sender_id: string; kind: string; body: string | null;
+  media_id: string | null; reply_to: string | null; forward_of: string | null; sent_at: Date;
+}
+
 export interface HistoryPage {
   beforeSeq?: number;
   afterSeq?: number;
@@ -27,13 +32,16 @@ export class ConversationsQuery {
 
   async inbox(userId: string): Promise<ConversationSummary[]> {
     const rows: {
-      conversation_id: string; type: 'direct' | 'group'; peer_user_id: string | null; peer_phone: string | null;
+      conversation_id: string; type: 'direct' | 'group'; peer_user_id: string | null; title: string | null;
       last_message: LastMessage | null; last_seq: number; updated_at: Date; unread: string;
     }[] = await this.db.query(
-      `SELECT m.conversation_id, m.type, m.peer_user_id, u.phone AS peer_phone, m.last_message, m.last_seq, m.updated_at,
+      `SELECT m.conversation_id, m.type, m.peer_user_id, coalesce(u.phone, g.name) AS title, m.last_message, m.last_seq, m.updated_at,
               (SELECT count(*) FROM messages x
-                WHERE x.conversation_id = m.conversation_id AND x.seq > m.read_up_to AND x.sender_id <> m.user_id) AS unread
-       FROM conversation_members m LEFT JOIN users u ON u.user_id = m.peer_user_id
+                WHERE x.conversation_id = m.conversation_id AND x.seq > m.read_up_to AND x.sender_id <> m.user_id
+                  AND (m.visible_up_to IS NULL OR x.seq <= m.visible_up_to)) AS unread
+       FROM conversation_members m
+       LEFT JOIN users u ON u.user_id = m.peer_user_id
+       LEFT JOIN groups g ON g.group_id = m.conversation_id
        WHERE m.user_id = $1
        ORDER BY m.updated_at DESC, m.conversation_id`,
       [userId],
@@ -42,7 +50,7 @@ export class ConversationsQuery {
       conversationId: r.conversation_id,
       type: r.type,
       ...(r.type === 'direct' ? { peerUserId: r.peer_user_id ?? undefined } : { groupId: r.conversation_id }),
-      title: r.peer_phone ?? r.conversation_id,
+      title: r.title ?? r.conversation_id,
       lastMessage: r.last_message,
       unreadCount: Number(r.unread),
       lastSeq: r.last_seq,
@@ -51,33 +59,21 @@ export class ConversationsQuery {
   }
 
   async history(userId: string, conversationId: string, page: HistoryPage): Promise<MessageView[]> {
-    const members: { user_id: string; delivered_up_to: number; read_up_to: number }[] = await this.db.query(
-      'SELECT user_id, delivered_up_to, read_up_to FROM conversation_members WHERE conversation_id = $1',
-      [conversationId],
-    );
-    if (members.length === 0) throw notFound('conversation_not_found', 'no conversation with that id');
-    if (!members.some((m) => m.user_id === userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
-    // The caller's messages are delivered (read) once every other member's watermark covers them.
-    const others = members.filter((m) => m.user_id !== userId);
-    const delivered = Math.min(...others.map((m) => m.delivered_up_to));
-    const read = Math.min(...others.map((m) => m.read_up_to));
-
+    await assertCanRead(this.db, userId, conversationId);
     const limit = page.limit ?? 50;
-    const rows: {
-      message_id: string; conversation_id: string; seq: number; sender_id: string; kind: string; body: string | null;
-      media_id: string | null; reply_to: string | null; forward_of: string | null; sent_at: Date;
-    }[] = page.afterSeq !== undefined
-      ? await this.db.query(
-          `SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ${page.beforeSeq !== undefined ? 'AND seq < $4' : ''}
-           ORDER BY seq LIMIT $3`,
-          page.beforeSeq !== undefined ? [conversationId, page.afterSeq, limit, page.beforeSeq] : [conversationId, page.afterSeq, limit],
-        )
-      : (
-          await this.db.query(
-            `SELECT * FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-            [conversationId, page.beforeSeq ?? 2_147_483_647, limit],
-          )
-        ).reverse();
+    const conditions = ['m.conversation_id = $1', VISIBLE_TO_CALLER];
+    const params: unknown[] = [conversationId, userId];
+    if (page.afterSeq !== undefined) conditions.push(`m.seq > $${params.push(page.afterSeq)}`);
+    if (page.beforeSeq !== undefined) conditions.push(`m.seq < $${params.push(page.beforeSeq)}`);
+    const newestFirst = page.afterSeq === undefined;
+    const rows: (MessageRowFields & { min_delivered: number | null; min_read: number | null })[] = await this.db.query(
+      `SELECT m.*, w.min_delivered, w.min_read FROM messages m
+       LEFT JOIN LATERAL (${RECIPIENT_WATERMARKS}) w ON m.sender_id = $2
+       WHERE ${conditions.join(' AND ')}
+       ORDER BY m.seq ${newestFirst ? 'DESC' : 'ASC'} LIMIT $${params.push(limit)}`,
+      params,
+    );
+    if (newestFirst) rows.reverse();
     return rows.map((r) =>
       messageView(
         {
@@ -85,7 +81,7 @@ export class ConversationsQuery {
           body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at,
         },
         userId,
-        messageStatus(r.seq, delivered, read),
+        messageStatus(r.seq, r.min_delivered ?? 0, r.min_read ?? 0),
       ),
     );
   }
