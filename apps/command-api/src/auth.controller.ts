@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { SkipThrottle } from '@nestjs/throttler';
+import { ProtocolThrottlerGuard } from '../../../libs/auth/src/throttling.js';
 import { ApiTags } from '@nestjs/swagger';
 import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
 import { RequestCodeDto, VerifyCodeDto } from '../../../libs/protocol/src/dto/auth.dto.js';
@@ -7,7 +8,8 @@ import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 
 @ApiTags('accounts')
-@UseGuards(ThrottlerGuard)
+@UseGuards(ProtocolThrottlerGuard)
+@SkipThrottle({ contacts: true })
 @Controller('v1/auth')
 export class AuthController {
   constructor(

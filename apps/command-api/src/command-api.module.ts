@@ -14,6 +14,8 @@ import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 import { AuthController } from './auth.controller.js';
 import { GroupsController } from './groups.controller.js';
+import { PeopleController } from './people.controller.js';
+import { PeopleHandler } from '../../../libs/commands/src/people.handler.js';
 import { MessagesController } from './messages.controller.js';
 
 /** Command handlers, shared with the query-api's socket (which accepts `send` and `receipt` frames). */
@@ -37,15 +39,27 @@ export class CommandHandlersModule {}
     CommandHandlersModule,
     // Per-address limit on the auth routes (per-phone limits live in LoginCodes); 0 turns it off,
     // which the development default does so one machine can register thousands of devices.
+    // Contact discovery is limited per user, so nobody can enumerate phone numbers in bulk.
     ThrottlerModule.forRootAsync({
       inject: [RUNTIME],
       useFactory: (runtime: Runtime) => {
-        const limit = runtime.config.AUTH_REQUESTS_PER_IP_PER_MINUTE;
-        return { throttlers: [{ ttl: 60_000, limit: Math.max(limit, 1) }], skipIf: () => limit === 0 };
+        const authLimit = runtime.config.AUTH_REQUESTS_PER_IP_PER_MINUTE;
+        return {
+          setHeaders: false,
+          throttlers: [
+            { name: 'auth', ttl: 60_000, limit: Math.max(authLimit, 1), skipIf: () => authLimit === 0 },
+            {
+              name: 'contacts',
+              ttl: 60_000,
+              limit: runtime.config.CONTACT_SYNCS_PER_MINUTE,
+              getTracker: (request: Record<string, unknown>) => (request.principal as { userId?: string } | undefined)?.userId ?? String(request.ip),
+            },
+          ],
+        };
       },
     }),
   ],
-  controllers: [AuthController, MessagesController, GroupsController],
+  controllers: [AuthController, MessagesController, GroupsController, PeopleController],
   providers: [
     {
       provide: LogInHandler,
@@ -61,6 +75,12 @@ export class CommandHandlersModule {}
           tokens,
           runtime.secrets.idSecret,
         ),
+    },
+    {
+      provide: PeopleHandler,
+      inject: [AggregateStore, UserDirectory, RUNTIME],
+      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime) =>
+        new PeopleHandler(aggregates, users, runtime.secrets.idSecret),
     },
     {
       provide: GroupCommandsHandler,

@@ -4,7 +4,6 @@ import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.j
 import type { Principal } from '../../../libs/auth/src/tokens.js';
 import { HistoryQueryDto } from '../../../libs/protocol/src/dto/history-query.dto.js';
 import { ConversationsQuery } from '../../../libs/queries/src/conversations.query.js';
-import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
 
 @ApiTags('reading')
 @ApiBearerAuth()
@@ -13,7 +12,6 @@ import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
 export class ConversationsController {
   constructor(
     @Inject(ConversationsQuery) private readonly conversations: ConversationsQuery,
-    @Inject(PresenceQuery) private readonly presence: PresenceQuery,
   ) {}
 
   @Get('conversations')
@@ -26,8 +24,4 @@ export class ConversationsController {
     return this.conversations.history(user.userId, conversationId, page);
   }
 
-  @Get('users/:userId/presence')
-  presenceOf(@Param('userId') userId: string) {
-    return this.presence.of(userId);
-  }
 }

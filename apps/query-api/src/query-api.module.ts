@@ -3,6 +3,11 @@ import { DataSource } from 'typeorm';
 import { CommandHandlersModule } from '../../command-api/src/command-api.module.js';
 import { FeedGateway } from '../../../libs/gateway/src/feed.gateway.js';
 import { FeedTail } from '../../../libs/gateway/src/feed-tail.js';
+import { LocalSockets } from '../../../libs/gateway/src/local-sockets.js';
+import { PresenceFanout } from '../../../libs/gateway/src/presence-fanout.js';
+import { TypingRelay } from '../../../libs/gateway/src/typing-relay.js';
+import { PeopleQuery } from '../../../libs/queries/src/people.query.js';
+import { PgNotifications } from '../../../libs/platform/src/pg-notifications.js';
 import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 import { ConversationsQuery } from '../../../libs/queries/src/conversations.query.js';
@@ -10,12 +15,22 @@ import { GroupsQuery } from '../../../libs/queries/src/groups.query.js';
 import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
 import { ReceiptsQuery } from '../../../libs/queries/src/receipts.query.js';
 import { ConversationsController } from './conversations.controller.js';
+import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
+import { PeopleController } from './people.controller.js';
 
-class FeedTailLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(FeedTail) private readonly tail: FeedTail) {}
-  onApplicationBootstrap() {
-    return this.tail.start();
+/** Starts following the feed, presence and typing channels before the socket accepts clients. */
+class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(FeedTail) private readonly tail: FeedTail,
+    @Inject(PresenceFanout) private readonly presence: PresenceFanout,
+    @Inject(TypingRelay) private readonly typing: TypingRelay,
+    @Inject(PgNotifications) private readonly notifications: PgNotifications,
+  ) {}
+  async onApplicationBootstrap() {
+    await this.tail.start();
+    await this.presence.start(this.notifications);
+    await this.typing.start(this.notifications);
   }
   onApplicationShutdown() {
     return this.tail.stop();
@@ -23,19 +38,31 @@ class FeedTailLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 }
 
 @Module({
-  imports: [CommandHandlersModule],
-  controllers: [ConversationsController, GroupsController],
+  imports: [CommandHandlersModule, AuditModule],
+  controllers: [ConversationsController, GroupsController, PeopleController],
   providers: [
     { provide: ConversationsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ConversationsQuery(db) },
     { provide: PresenceQuery, inject: [DataSource], useFactory: (db: DataSource) => new PresenceQuery(db) },
+    { provide: PeopleQuery, inject: [DataSource], useFactory: (db: DataSource) => new PeopleQuery(db) },
+    { provide: LocalSockets, useValue: new LocalSockets() },
+    {
+      provide: PresenceFanout,
+      inject: [DataSource, LocalSockets, RUNTIME],
+      useFactory: (db: DataSource, sockets: LocalSockets, runtime: Runtime) => new PresenceFanout(db, sockets, runtime.logger),
+    },
+    {
+      provide: TypingRelay,
+      inject: [DataSource, LocalSockets, RUNTIME],
+      useFactory: (db: DataSource, sockets: LocalSockets, runtime: Runtime) => new TypingRelay(db, sockets, runtime.logger),
+    },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },
     {
       provide: FeedTail,
       inject: [DataSource, RUNTIME],
-      useFactory: (db: DataSource, runtime: Runtime) => new FeedTail(db, runtime.databaseUrl, runtime.logger),
+      useFactory: (db: DataSource, runtime: Runtime) => new FeedTail(db, runtime.notifications, runtime.logger),
     },
-    FeedTailLifecycle,
+    LiveChannelsLifecycle,
     FeedGateway,
   ],
 })

@@ -16,7 +16,11 @@ export class AuthenticationError extends DomainError {
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(secret: string, private readonly ttl: string) {
+  constructor(
+    secret: string,
+    private readonly ttl: string,
+    private readonly revocations?: { isRevoked(deviceId: string): boolean },
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
@@ -31,13 +35,16 @@ export class TokenService {
 
   async verify(token: string | undefined): Promise<Principal> {
     if (!token) throw new AuthenticationError('missing token');
+    let principal: Principal;
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.did !== 'string') throw new AuthenticationError();
-      return { userId: payload.sub, deviceId: payload.did };
+      principal = { userId: payload.sub, deviceId: payload.did };
     } catch {
       throw new AuthenticationError();
     }
+    if (this.revocations?.isRevoked(principal.deviceId)) throw new AuthenticationError('this device was logged out');
+    return principal;
   }
 }
 

@@ -5,10 +5,11 @@ import {
   isGroupConversation,
   notFound,
   ReceiptKind,
+  readReceiptsShared,
   streams,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
-import { DirectConversationAggregate, GroupAggregate, ReceiptWatermarkAggregate } from './aggregates.js';
+import { DirectConversationAggregate, GroupAggregate, PrivacyAggregate, ReceiptWatermarkAggregate } from './aggregates.js';
 
 export class AcknowledgeReceiptHandler {
   constructor(
@@ -17,24 +18,34 @@ export class AcknowledgeReceiptHandler {
   ) {}
 
   async acknowledge(userId: string, conversationId: string, kind: ReceiptKind, upToSeq: number): Promise<void> {
-    const lastSeq = await this.acknowledgeableSeq(userId, conversationId);
+    const { lastSeq, peerId } = await this.scope(userId, conversationId);
+    const readReceiptsShared = peerId === undefined || (await this.readReceiptsShared(userId, peerId));
     await this.aggregates.execute(streams.receipts(conversationId, userId), ReceiptWatermarkAggregate, (state) => ({
-      events: decideAcknowledgeReceipt({ conversationId, userId, kind, upToSeq, lastSeq, now: this.clock() }, state),
+      events: decideAcknowledgeReceipt({ conversationId, userId, kind, upToSeq, lastSeq, readReceiptsShared, now: this.clock() }, state),
       result: undefined,
     }));
   }
 
-  /** The highest seq this user may acknowledge; refuses strangers. */
-  private async acknowledgeableSeq(userId: string, conversationId: string): Promise<number> {
+  /** Group read receipts are always shared; in a direct chat only when both sides have them on. */
+  private async readReceiptsShared(userId: string, peerId: string): Promise<boolean> {
+    const [mine, theirs] = await Promise.all([
+      this.aggregates.load(streams.privacy(userId), PrivacyAggregate, true),
+      this.aggregates.load(streams.privacy(peerId), PrivacyAggregate, true),
+    ]);
+    return readReceiptsShared(mine.state.settings, theirs.state.settings);
+  }
+
+  /** The highest seq this user may acknowledge, and the other side of a direct chat; refuses strangers. */
+  private async scope(userId: string, conversationId: string): Promise<{ lastSeq: number; peerId?: string }> {
     const stream = streams.conversation(conversationId);
     if (isGroupConversation(conversationId)) {
       const group = await this.aggregates.load(stream, GroupAggregate, true);
-      return acknowledgeableSeq(group.state, userId);
+      return { lastSeq: acknowledgeableSeq(group.state, userId) };
     }
     const direct = await this.aggregates.load(stream, DirectConversationAggregate, true);
     const participants = direct.state.participants;
     if (!participants) throw notFound('conversation_not_found', 'no conversation with that id');
     if (!participants.includes(userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
-    return direct.state.log.lastSeq;
+    return { lastSeq: direct.state.log.lastSeq, peerId: participants.find((id) => id !== userId) ?? userId };
   }
 }

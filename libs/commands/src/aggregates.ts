@@ -3,6 +3,10 @@ import {
   DirectConversation,
   evolveDirectConversation,
   evolveGroup,
+  evolvePrivacy,
+  initialPrivacy,
+  Privacy,
+  PrivacyEvent,
   evolveReceiptWatermark,
   GroupConversation,
   GroupEvent,
@@ -40,4 +44,10 @@ export const GroupAggregate: AggregateType<GroupConversation, GroupEvent> = {
   name: 'Group',
   initial: initialGroup,
   evolve: evolveGroup,
+};
+
+export const PrivacyAggregate: AggregateType<Privacy, PrivacyEvent> = {
+  name: 'Privacy',
+  initial: initialPrivacy,
+  evolve: evolvePrivacy,
 };

@@ -14,6 +14,27 @@ export class UserDirectory {
     private readonly db: DataSource,
   ) {}
 
+  /** The ids among these that belong to registered users, as the read model knows them now. */
+  async registered(userIds: string[]): Promise<Set<string>> {
+    const rows: { user_id: string }[] = await this.db.query('SELECT user_id FROM users WHERE user_id = ANY($1)', [[...new Set(userIds)]]);
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  /** Who should hear of a user's profile change: people in a conversation with them or holding them as a contact, minus those they block. */
+  async profileAudience(userId: string): Promise<string[]> {
+    const rows: { user_id: string }[] = await this.db.query(
+      `SELECT DISTINCT o.user_id FROM conversation_members mine
+         JOIN conversation_members o ON o.conversation_id = mine.conversation_id AND o.user_id <> mine.user_id
+        WHERE mine.user_id = $1 AND mine.visible_up_to IS NULL AND o.visible_up_to IS NULL
+       UNION
+       SELECT user_id FROM contacts WHERE contact_id = $1
+       EXCEPT
+       SELECT blocked_id FROM blocks WHERE blocker_id = $1`,
+      [userId],
+    );
+    return rows.map((r) => r.user_id).sort();
+  }
+
   async assertExist(userIds: string[]): Promise<void> {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return;

@@ -42,10 +42,50 @@ interface ReceiptData extends Record<string, unknown> {
   at: string;
 }
 export type MessageDelivered = Event<'MessageDelivered', ReceiptData>;
-export type MessageRead = Event<'MessageRead', ReceiptData>;
+/** `shared` is false when read receipts are off on either side of a direct chat: the read is kept but not shown to others. */
+export type MessageRead = Event<'MessageRead', ReceiptData & { shared: boolean }>;
 
 export type UserRegistered = Event<'UserRegistered', { userId: string; phone: string; registeredAt: string }>;
 export type DeviceLoggedIn = Event<'DeviceLoggedIn', { userId: string; deviceId: string; deviceName: string; at: string }>;
+
+export type DeviceLoggedOut = Event<'DeviceLoggedOut', { userId: string; deviceId: string; at: string }>;
+export type ProfileUpdated = Event<
+  'ProfileUpdated',
+  {
+    userId: string;
+    displayName?: string;
+    about?: string;
+    avatarMediaId?: string | null;
+    at: string;
+    /** Who is told of the change: people who share a conversation with the user or have them as a contact, minus those they block. */
+    audience: string[];
+  }
+>;
+
+export type Audience = 'everyone' | 'contacts' | 'nobody';
+export const AUDIENCES: readonly Audience[] = ['everyone', 'contacts', 'nobody'];
+
+export interface PrivacySettings {
+  lastSeen: Audience;
+  online: Audience;
+  profilePhoto: Audience;
+  about: Audience;
+  readReceipts: boolean;
+}
+
+export const DEFAULT_PRIVACY: PrivacySettings = {
+  lastSeen: 'everyone',
+  online: 'everyone',
+  profilePhoto: 'everyone',
+  about: 'everyone',
+  readReceipts: true,
+};
+
+export type PrivacySettingsChanged = Event<'PrivacySettingsChanged', { userId: string; settings: Partial<PrivacySettings>; at: string }>;
+export type UserBlocked = Event<'UserBlocked', { userId: string; blockedUserId: string; at: string }>;
+export type UserUnblocked = Event<'UserUnblocked', { userId: string; blockedUserId: string; at: string }>;
+/** The registered users found in the user's address book; replaces the previous list. Phone numbers are not kept. */
+export type ContactsSynced = Event<'ContactsSynced', { userId: string; contactIds: string[]; at: string }>;
 
 export type DeviceConnected = Event<'DeviceConnected', { userId: string; deviceId: string; connectionId: string; at: string }>;
 export type DeviceDisconnected = Event<'DeviceDisconnected', { userId: string; deviceId: string; connectionId: string; at: string }>;
@@ -84,7 +124,8 @@ export type GroupChanged = Event<
 export type ConversationEvent = MessageSent;
 export type GroupEvent = GroupChanged | MessageSent;
 export type ReceiptEvent = MessageDelivered | MessageRead;
-export type UserEvent = UserRegistered | DeviceLoggedIn;
+export type UserEvent = UserRegistered | DeviceLoggedIn | DeviceLoggedOut | ProfileUpdated;
+export type PrivacyEvent = PrivacySettingsChanged | UserBlocked | UserUnblocked | ContactsSynced;
 export type PresenceEvent = DeviceConnected | DeviceDisconnected;
-export type DomainEvent = ConversationEvent | GroupChanged | ReceiptEvent | UserEvent | PresenceEvent;
+export type DomainEvent = ConversationEvent | GroupChanged | ReceiptEvent | UserEvent | PrivacyEvent | PresenceEvent;
 export type DomainEventType = DomainEvent['type'];

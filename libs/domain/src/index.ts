@@ -6,4 +6,5 @@ export * from './conversation/direct-conversation.js';
 export * from './group/group.js';
 export * from './receipts/receipt-watermark.js';
 export * from './user/user.js';
+export * from './privacy/privacy.js';
 export * from './presence/presence.js';

@@ -6,6 +6,7 @@ export const streams = {
   conversation: (conversationId: string) => `conversation-${conversationId}`,
   receipts: (conversationId: string, userId: string) => `receipts-${conversationId}-${userId}`,
   presence: (userId: string) => `presence-${userId}`,
+  privacy: (userId: string) => `privacy-${userId}`,
 };
 
 /** Group ids are minted by the server; the group's conversationId is its groupId. */

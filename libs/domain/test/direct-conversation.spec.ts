@@ -24,6 +24,8 @@ const send = (overrides: Partial<SendDirectMessage> = {}): SendDirectMessage => 
   replyTo: null,
   forwardOf: null,
   now,
+  recipientBlocksSender: false,
+  senderBlocksRecipient: false,
   ...overrides,
 });
 
@@ -66,6 +68,17 @@ describe('sending a direct message', () => {
   it('treats the same clientMsgId from the other participant as a new message', () => {
     const decision = conversation.given(sent(1)).when(send({ senderId: 'bob', recipientId: 'alice', clientMsgId: 'c1' })).result();
     expect('events' in decision && decision.sent.seq).toBe(2);
+  });
+
+  it('refuses a message to someone who blocked the sender, and to someone the sender blocked', () => {
+    conversation.given(sent(1)).when(send({ recipientBlocksSender: true })).thenThrows('blocked');
+    conversation.given(sent(1)).when(send({ senderBlocksRecipient: true })).thenThrows('you_blocked_recipient');
+  });
+
+  it('answers a repeated clientMsgId even after a block (nothing new is appended)', () => {
+    conversation.given(sent(1)).when(send({ clientMsgId: 'c1', recipientBlocksSender: true })).then({
+      duplicateOf: { messageId: 'm1', conversationId: 'd1', seq: 1, sentAt: now.toISOString() },
+    });
   });
 
   it('refuses a message to oneself', () => {

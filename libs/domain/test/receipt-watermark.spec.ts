@@ -12,10 +12,10 @@ const now = new Date('2026-11-24T12:00:00.000Z');
 const at = now.toISOString();
 const watermark = specify(initialReceiptWatermark, evolveReceiptWatermark, decideAcknowledgeReceipt);
 const ack = (kind: 'delivered' | 'read', upToSeq: number, lastSeq = 10): AcknowledgeReceipt => ({
-  conversationId: 'd1', userId: 'bob', kind, upToSeq, lastSeq, now,
+  conversationId: 'd1', userId: 'bob', kind, upToSeq, lastSeq, now, readReceiptsShared: true,
 });
 const delivered = (upToSeq: number): ReceiptEvent => ({ type: 'MessageDelivered', data: { conversationId: 'd1', userId: 'bob', upToSeq, at } });
-const read = (upToSeq: number): ReceiptEvent => ({ type: 'MessageRead', data: { conversationId: 'd1', userId: 'bob', upToSeq, at } });
+const read = (upToSeq: number, shared = true): ReceiptEvent => ({ type: 'MessageRead', data: { conversationId: 'd1', userId: 'bob', upToSeq, at, shared } });
 
 describe('receipt watermarks', () => {
   it('a delivered receipt moves the delivered watermark', () => {
@@ -38,6 +38,10 @@ describe('receipt watermarks', () => {
 
   it('a watermark never claims messages that do not exist yet', () => {
     watermark.given().when(ack('delivered', 99, 7)).then([delivered(7)]);
+  });
+
+  it('records a read that is not shared when read receipts are off', () => {
+    watermark.given(delivered(4)).when({ ...ack('read', 4), readReceiptsShared: false }).then([read(4, false)]);
   });
 
   it('acknowledging 500 messages at once is one watermark event', () => {

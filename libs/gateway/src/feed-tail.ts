@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { FEED_CHANNEL } from '../../projections/src/projector.js';
+import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import { frameSql } from './feed-frames.js';
 
 export interface FeedItem {
@@ -27,7 +27,6 @@ const SAFETY_POLL_MS = 1_000;
 export class FeedTail {
   private last = 0n;
   private readonly listeners = new Map<string, Set<FeedListener>>();
-  private listenClient?: pg.Client;
   private timer?: NodeJS.Timeout;
   private pumping?: Promise<void>;
   private again = false;
@@ -35,29 +34,16 @@ export class FeedTail {
 
   constructor(
     private readonly db: DataSource,
-    private readonly connectionString: string,
+    private readonly notifications: PgNotifications,
     private readonly logger: Logger,
   ) {}
 
   async start(): Promise<void> {
     const rows: { head: string | null }[] = await this.db.query('SELECT max(position) AS head FROM feed_events');
     this.last = BigInt(rows[0].head ?? 0);
-    await this.connectListener();
+    await this.notifications.listen(FEED_CHANNEL, () => this.pump());
+    this.notifications.onReconnect(() => this.pump());
     this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
-  }
-
-  private async connectListener(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
-    client.on('notification', () => this.pump());
-    client.on('error', (error) => {
-      this.logger.warn({ err: error }, 'feed LISTEN connection lost; reconnecting');
-      this.listenClient = undefined;
-      if (!this.stopped) setTimeout(() => void this.connectListener().catch(() => undefined), 1_000);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${FEED_CHANNEL}`);
-    this.listenClient = client;
-    this.pump();
   }
 
   subscribe(userId: string, listener: FeedListener): () => void {
@@ -118,6 +104,5 @@ export class FeedTail {
     this.stopped = true;
     clearInterval(this.timer);
     await this.pumping;
-    await this.listenClient?.end().catch(() => undefined);
   }
 }

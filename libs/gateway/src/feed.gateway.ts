@@ -21,8 +21,12 @@ import { ReceiptFrameDto } from '../../protocol/src/dto/receipt.dto.js';
 import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 import { toProtocolError } from '../../protocol/src/errors.js';
 import { parseDto } from '../../protocol/src/validation.js';
+import { DeviceRevocations } from '../../auth/src/device-revocations.js';
+import { TypingFrameDto } from '../../protocol/src/dto/typing.dto.js';
 import { FeedSession } from './feed-session.js';
 import { FeedTail } from './feed-tail.js';
+import { LocalSockets } from './local-sockets.js';
+import { TypingRelay } from './typing-relay.js';
 import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js';
 
 interface ClientState extends SocketHandshake {
@@ -40,6 +44,9 @@ const errorFrame = (error: unknown, clientMsgId?: unknown) => ({
   error: toProtocolError(error).body.error,
 });
 
+/** Close code for a socket whose device was logged out. */
+export const LOGGED_OUT_CLOSE_CODE = 4401;
+
 /** The live feed at /v1/ws: pushes feed items and accepts send, receipt, typing and ping frames. */
 @WebSocketGateway({ path: '/v1/ws' })
 export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, OnApplicationShutdown {
@@ -54,9 +61,13 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     @Inject(AcknowledgeReceiptHandler) private readonly receipts: AcknowledgeReceiptHandler,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(LocalSockets) private readonly sockets: LocalSockets,
+    @Inject(TypingRelay) private readonly typingRelay: TypingRelay,
+    @Inject(DeviceRevocations) private readonly revocations: DeviceRevocations,
   ) {}
 
   onApplicationBootstrap() {
+    this.revocations.onRevoked((deviceId) => this.sockets.closeDevice(deviceId, LOGGED_OUT_CLOSE_CODE, 'device logged out'));
     const idleMs = this.runtime.config.SOCKET_IDLE_SECONDS * 1000;
     // One sweep for all sockets instead of a timer each.
     this.sweeper = setInterval(() => {
@@ -67,6 +78,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
 
   async onApplicationShutdown() {
     clearInterval(this.sweeper);
+    this.typingRelay.stop();
     for (const socket of this.clients.keys()) socket.close(1001, 'server shutting down');
   }
 
@@ -81,6 +93,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     const connectionId = randomUUID();
     const unsubscribe = this.tail.subscribe(userId, session);
     this.clients.set(socket, { ...handshake, connectionId, session, lastHeard: Date.now(), unsubscribe });
+    this.sockets.add(userId, deviceId, socket);
     socket.on('message', () => {
       const state = this.clients.get(socket);
       if (state) state.lastHeard = Date.now();
@@ -97,6 +110,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     const state = this.clients.get(socket);
     if (!state) return;
     this.clients.delete(socket);
+    this.sockets.remove(state.principal.userId, socket);
     state.unsubscribe();
     this.metrics.openSockets.dec();
     const { userId, deviceId } = state.principal;
@@ -132,10 +146,15 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     }
   }
 
-  /** Typing indicators are relayed once presence lands (issue 4); until then they are accepted and dropped. */
   @SubscribeMessage('typing')
-  typing() {
-    return undefined;
+  async typing(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    try {
+      const input = parseDto(TypingFrameDto, frame);
+      await this.typingRelay.receive(socket, { conversationId: input.conversationId, userId: this.principalOf(socket).userId, state: input.state });
+      return undefined;
+    } catch (error) {
+      return errorFrame(error);
+    }
   }
 
   @SubscribeMessage('invalid')

@@ -29,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       CODES_PER_PHONE_PER_HOUR: positiveInt({ default: 5 }),
       CODE_ATTEMPTS: positiveInt({ default: 5 }),
       AUTH_REQUESTS_PER_IP_PER_MINUTE: positiveInt({ default: 0, desc: '0 = no per-address limit (development)' }),
+      CONTACT_SYNCS_PER_MINUTE: positiveInt({ default: 30, desc: 'contact discovery requests per user per minute' }),
       TRUST_PROXY: bool({ default: false, desc: 'behind a reverse proxy: take client addresses from X-Forwarded-For' }),
       MAX_BODY_BYTES: positiveInt({ default: 256 * 1024, desc: 'largest HTTP request body' }),
       MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
@@ -37,6 +38,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       SERVE_DOCS: bool({ default: true }),
       METRICS_PREFIX: str({ default: 'messenger_' }),
       PROJECTOR_BATCH_SIZE: num({ default: 1000 }),
+      KAFKA_BROKERS: str({ default: undefined, desc: 'analytics: comma-separated Kafka brokers (host:port); unset = no Kafka publisher' }),
+      KAFKA_TOPIC: str({ default: 'messenger.events', desc: 'analytics: topic of the CloudEvents stream' }),
+      KAFKA_CLIENT_ID: str({ default: 'messenger', desc: 'analytics: kafkajs client id' }),
     },
     {
       reporter: ({ errors }) => {

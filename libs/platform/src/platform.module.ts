@@ -4,7 +4,9 @@ import { DataSource } from 'typeorm';
 import { TokenService } from '../../auth/src/tokens.js';
 import { AggregateStore } from '../../commands/src/aggregate-store.js';
 import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
+import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Metrics } from './metrics.js';
+import { PgNotifications } from './pg-notifications.js';
 import { Runtime } from './runtime.js';
 
 export const RUNTIME = Symbol('Runtime');
@@ -46,9 +48,11 @@ export class PlatformModule {
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: Metrics, useValue: metrics },
         { provide: AggregateStore, useValue: new AggregateStore(runtime.eventStore) },
-        { provide: TokenService, useValue: new TokenService(runtime.secrets.jwtSecret, runtime.config.TOKEN_TTL) },
+        { provide: TokenService, useValue: new TokenService(runtime.secrets.jwtSecret, runtime.config.TOKEN_TTL, runtime.revocations) },
+        { provide: PgNotifications, useValue: runtime.notifications },
+        { provide: DeviceRevocations, useValue: runtime.revocations },
       ],
-      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, AggregateStore, TokenService],
+      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, AggregateStore, TokenService, PgNotifications, DeviceRevocations],
     };
   }
 }

@@ -4,7 +4,9 @@ import type { DataSource } from 'typeorm';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { PostgresEventStore } from '../../event-store/src/postgres/postgres-event-store.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
+import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Config, ConfigError } from './config.js';
+import { PgNotifications } from './pg-notifications.js';
 
 /** What every app needs, connected and migrated, before Nest builds its modules. */
 export interface Runtime {
@@ -14,6 +16,9 @@ export interface Runtime {
   databaseUrl: string;
   readModels: DataSource;
   eventStore: EventStore;
+  /** This process's LISTEN connection (feed, presence, typing, revocations). */
+  notifications: PgNotifications;
+  revocations: DeviceRevocations;
   secrets: { jwtSecret: string; idSecret: string };
   close(): Promise<void>;
 }
@@ -45,6 +50,9 @@ export async function connectRuntime(options: {
     eventStore = new PostgresEventStore(eventPool);
   }
   logger.info({ eventStore: config.EVENT_STORE }, 'event store and read models ready');
+  const notifications = new PgNotifications(databaseUrl, logger);
+  const revocations = new DeviceRevocations(readModels);
+  await revocations.start(notifications);
 
   return {
     config,
@@ -52,8 +60,11 @@ export async function connectRuntime(options: {
     databaseUrl,
     readModels,
     eventStore,
+    notifications,
+    revocations,
     secrets: options.secrets,
     close: async () => {
+      await notifications.close();
       await eventStore.close();
       await eventPool?.end();
       await readModels.destroy();

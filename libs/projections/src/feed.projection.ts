@@ -1,8 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { GroupChanged, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { GroupChanged, MessageRead, MessageSent, ProfileUpdated, ReceiptEvent } from '../../domain/src/events.js';
 import { isGroupConversation } from '../../domain/src/streams.js';
 import { messageView } from '../../protocol/src/views.js';
+import { visibleTo } from '../../queries/src/visibility.js';
 import { Projection, unnestRows } from './projection.js';
 
 interface FeedEntry {
@@ -39,11 +40,22 @@ export class FeedProjection implements Projection {
       } else if (event.type === 'MessageDelivered' || event.type === 'MessageRead') {
         const r = (event as unknown as ReceiptEvent).data;
         const kind = event.type === 'MessageRead' ? 'read' : 'delivered';
-        const audience = await this.receiptAudience(db, r.conversationId, r.userId, kind, r.upToSeq);
+        // A read that is not shared (read receipts off) still syncs the reader's own devices.
+        const shared = event.type !== 'MessageRead' || (event as unknown as MessageRead).data.shared !== false;
+        const audience = shared ? await this.receiptAudience(db, r.conversationId, r.userId, kind, r.upToSeq) : [r.userId];
         entries.push({
           position,
           payload: { type: 'receipt', conversationId: r.conversationId, userId: r.userId, kind, upToSeq: r.upToSeq, at: r.at },
           recipients: audience.map((userId) => ({ userId, own: false })),
+        });
+      } else if (event.type === 'ProfileUpdated') {
+        // The frame says what changed, not the values: each viewer fetches the profile, which applies the owner's privacy settings.
+        const p = (event as unknown as ProfileUpdated).data;
+        const changed = (['displayName', 'about', 'avatarMediaId'] as const).filter((field) => p[field] !== undefined);
+        entries.push({
+          position,
+          payload: { type: 'profile', userId: p.userId, changed, at: p.at },
+          recipients: [...new Set([p.userId, ...p.audience])].map((userId) => ({ userId, own: false })),
         });
       } else if (event.type === 'GroupChanged') {
         const g = (event as unknown as GroupChanged).data;
@@ -73,10 +85,12 @@ export class FeedProjection implements Projection {
       const rows: { user_id: string }[] = await db.query('SELECT user_id FROM conversation_members WHERE conversation_id = $1', [conversationId]);
       return rows.map((r) => r.user_id);
     }
+    // Only messages the member could see: a watermark does not acknowledge what came before joining.
     const rows: { sender_id: string }[] = await db.query(
-      `SELECT DISTINCT sender_id FROM messages
-       WHERE conversation_id = $1 AND seq <= $4 AND seq > coalesce(
-         (SELECT max(up_to_seq) FROM receipt_history WHERE conversation_id = $1 AND user_id = $2 AND kind = $3 AND up_to_seq < $4), 0)`,
+      `SELECT DISTINCT x.sender_id FROM messages x
+       WHERE x.conversation_id = $1 AND x.seq <= $4 AND x.seq > coalesce(
+         (SELECT max(up_to_seq) FROM receipt_history WHERE conversation_id = $1 AND user_id = $2 AND kind = $3 AND up_to_seq < $4), 0)
+         AND ${visibleTo('x', '$2')}`,
       [conversationId, userId, kind, upToSeq],
     );
     return [...new Set([userId, ...rows.map((r) => r.sender_id)])];

@@ -3,7 +3,11 @@ import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { GroupChanged } from '../../domain/src/events.js';
 import { eventsOfType, Projection } from './projection.js';
 
-/** Groups, their current members and roles, and membership over time (which seqs each member may see). */
+/**
+ * Groups, their current members and roles, and membership over time: a member sees messages
+ * with from_seq < seq <= to_seq. Leaving and rejoining with no message in between reopens the
+ * same interval.
+ */
 export class GroupsProjection implements Projection {
   readonly name = 'groups';
   readonly tables = ['groups', 'group_members', 'group_memberships'] as const;
@@ -20,7 +24,8 @@ export class GroupsProjection implements Projection {
         );
         await db.query(
           `INSERT INTO group_memberships (group_id, user_id, from_seq)
-           SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING`,
+           SELECT $1, unnest($2::text[]), $3
+           ON CONFLICT (group_id, user_id, from_seq) DO UPDATE SET to_seq = NULL`,
           [groupId, userIds, atSeq],
         );
       };

@@ -54,8 +54,9 @@ export class InboxProjection implements Projection {
   }
 
   /**
-   * A member who joins gets an inbox row whose watermarks start at the join point (earlier
-   * messages are not theirs to read); one who leaves keeps the row, frozen at the leaving point.
+   * A member who joins gets an inbox row (earlier messages are not theirs: the queries read
+   * membership over time); one who leaves keeps the row, frozen at the leaving point. Joining
+   * never moves receipt watermarks: those are the member's own acknowledgements.
    */
   private async applyGroupChanges(db: EntityManager, changes: GroupChanged[]): Promise<void> {
     for (const { data } of changes) {
@@ -64,13 +65,10 @@ export class InboxProjection implements Projection {
       if (joined.length > 0) {
         await db.query(
           `INSERT INTO conversation_members AS m
-             (user_id, conversation_id, type, peer_user_id, last_seq, last_message, updated_at, delivered_up_to, read_up_to)
-           SELECT unnest($1::text[]), $2, 'group', NULL, $3, NULL, $4, $3, $3
+             (user_id, conversation_id, type, peer_user_id, last_seq, last_message, updated_at)
+           SELECT unnest($1::text[]), $2, 'group', NULL, $3, NULL, $4
            ON CONFLICT (user_id, conversation_id) DO UPDATE SET
-             visible_up_to = NULL, updated_at = excluded.updated_at,
-             last_seq = GREATEST(m.last_seq, excluded.last_seq),
-             delivered_up_to = GREATEST(m.delivered_up_to, excluded.delivered_up_to),
-             read_up_to = GREATEST(m.read_up_to, excluded.read_up_to)`,
+             visible_up_to = NULL, updated_at = excluded.updated_at, last_seq = GREATEST(m.last_seq, excluded.last_seq)`,
           [joined, groupId, atSeq, at],
         );
       }

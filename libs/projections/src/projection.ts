@@ -10,7 +10,12 @@ export interface Projection {
   readonly name: string;
   /** The tables this projection owns; a rebuild empties them. */
   readonly tables: readonly string[];
-  apply(db: EntityManager, events: StoredEvent[]): Promise<void>;
+  apply(db: EntityManager, events: StoredEvent[], context: ProjectionContext): Promise<void>;
+}
+
+export interface ProjectionContext {
+  /** False while rebuilding from history: no live notifications (presence, revocations) then. */
+  live: boolean;
 }
 
 export interface Column {

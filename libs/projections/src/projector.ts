@@ -6,6 +6,7 @@ import { ReceiptsProjection } from './receipts.projection.js';
 import { InboxProjection } from './inbox.projection.js';
 import { LastSeenProjection } from './last-seen.projection.js';
 import { MessagesProjection } from './messages.projection.js';
+import { PeopleProjection } from './people.projection.js';
 import type { Projection } from './projection.js';
 import { UsersProjection } from './users.projection.js';
 
@@ -20,6 +21,7 @@ export const allProjections = (): Projection[] => [
   new InboxProjection(),
   new ReceiptsProjection(),
   new FeedProjection(),
+  new PeopleProjection(),
   new LastSeenProjection(),
 ];
 
@@ -59,7 +61,7 @@ export class Projector {
     this.subscription = undefined;
   }
 
-  async project(events: StoredEvent[]): Promise<void> {
+  async project(events: StoredEvent[], live = true): Promise<void> {
     if (events.length === 0) return;
     const last = events[events.length - 1].globalPosition;
     await this.db.transaction(async (tx) => {
@@ -72,7 +74,7 @@ export class Projector {
         const checkpoint = checkpoints.get(projection.name) ?? 0n;
         const fresh = events.filter((e) => e.globalPosition > checkpoint);
         if (fresh.length === 0) continue;
-        await projection.apply(tx, fresh);
+        await projection.apply(tx, fresh, { live });
         await tx.query('UPDATE projection_checkpoints SET position = $2 WHERE projection = $1', [projection.name, last.toString()]);
       }
       await tx.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, last.toString()]);
@@ -92,17 +94,17 @@ export class Projector {
         );
       }
     });
-    await this.catchUp(batchSize);
+    await this.catchUp(batchSize, false);
   }
 
   /** Projects everything up to the current head of the log, then returns. */
-  async catchUp(batchSize = 5000): Promise<void> {
+  async catchUp(batchSize = 5000, live = true): Promise<void> {
     const checkpoints = await this.ensureCheckpoints();
     let after = [...checkpoints.values()].reduce((min, p) => (p < min ? p : min));
     for (;;) {
       const events = await this.store.readAll(after, batchSize);
       if (events.length === 0) return;
-      await this.project(events);
+      await this.project(events, live);
       after = events[events.length - 1].globalPosition;
     }
   }

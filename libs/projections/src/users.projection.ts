@@ -1,13 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { DeviceLoggedIn, UserRegistered } from '../../domain/src/events.js';
-import { eventsOfType, Projection, unnestRows } from './projection.js';
+import type { DeviceLoggedIn, DeviceLoggedOut, ProfileUpdated, UserRegistered } from '../../domain/src/events.js';
+import { eventsOfType, Projection, ProjectionContext, unnestRows } from './projection.js';
 
+/** Every process that authenticates listens here and stops accepting the device's token. */
+export const DEVICE_REVOKED_CHANNEL = 'device_revoked';
+
+/** Users, their devices and profiles. */
 export class UsersProjection implements Projection {
   readonly name = 'users';
-  readonly tables = ['users', 'devices'] as const;
+  readonly tables = ['users', 'devices', 'profiles'] as const;
 
-  async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
+  async apply(db: EntityManager, events: StoredEvent[], context: ProjectionContext): Promise<void> {
     const registered = eventsOfType<UserRegistered>(events, 'UserRegistered');
     if (registered.length > 0) {
       const rows = unnestRows(
@@ -15,6 +19,7 @@ export class UsersProjection implements Projection {
         registered.map(({ data }) => [data.userId, data.phone, data.registeredAt]),
       );
       await db.query(`INSERT INTO users (user_id, phone, registered_at) ${rows.sql} ON CONFLICT DO NOTHING`, rows.params);
+      await db.query(`INSERT INTO profiles (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [registered.map((e) => e.data.userId)]);
     }
     const devices = eventsOfType<DeviceLoggedIn>(events, 'DeviceLoggedIn');
     if (devices.length > 0) {
@@ -23,6 +28,21 @@ export class UsersProjection implements Projection {
         devices.map(({ data }) => [data.deviceId, data.userId, data.deviceName, data.at]),
       );
       await db.query(`INSERT INTO devices (device_id, user_id, name, logged_in_at) ${rows.sql} ON CONFLICT DO NOTHING`, rows.params);
+    }
+    // Profile changes and logouts are rare: one statement each, in order.
+    for (const event of eventsOfType<ProfileUpdated | DeviceLoggedOut>(events, 'ProfileUpdated', 'DeviceLoggedOut')) {
+      if (event.type === 'DeviceLoggedOut') {
+        await db.query('UPDATE devices SET logged_out_at = $2 WHERE device_id = $1', [event.data.deviceId, event.data.at]);
+        if (context.live) await db.query('SELECT pg_notify($1, $2)', [DEVICE_REVOKED_CHANNEL, event.data.deviceId]);
+      } else {
+        const p = event.data;
+        await db.query(
+          `UPDATE profiles SET display_name = coalesce($2, display_name), about = coalesce($3, about),
+             avatar_media_id = CASE WHEN $4::boolean THEN $5 ELSE avatar_media_id END
+           WHERE user_id = $1`,
+          [p.userId, p.displayName ?? null, p.about ?? null, p.avatarMediaId !== undefined, p.avatarMediaId ?? null],
+        );
+      }
     }
   }
 }

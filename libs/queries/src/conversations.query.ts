@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER } from './visibility.js';
+import { readReceiptsHiddenSql } from './privacy.sql.js';
+import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER, visibleTo } from './visibility.js';
 import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
 import { messageStatus, messageView, MessageView } from '../../protocol/src/views.js';
 
@@ -38,7 +39,7 @@ export class ConversationsQuery {
       `SELECT m.conversation_id, m.type, m.peer_user_id, coalesce(u.phone, g.name) AS title, m.last_message, m.last_seq, m.updated_at,
               (SELECT count(*) FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.read_up_to AND x.sender_id <> m.user_id
-                  AND (m.visible_up_to IS NULL OR x.seq <= m.visible_up_to)) AS unread
+                  AND ${visibleTo('x', 'm.user_id')}) AS unread
        FROM conversation_members m
        LEFT JOIN users u ON u.user_id = m.peer_user_id
        LEFT JOIN groups g ON g.group_id = m.conversation_id
@@ -66,8 +67,10 @@ export class ConversationsQuery {
     if (page.afterSeq !== undefined) conditions.push(`m.seq > $${params.push(page.afterSeq)}`);
     if (page.beforeSeq !== undefined) conditions.push(`m.seq < $${params.push(page.beforeSeq)}`);
     const newestFirst = page.afterSeq === undefined;
+    // In a direct chat where either side turned read receipts off, the sender never sees "read".
     const rows: (MessageRowFields & { min_delivered: number | null; min_read: number | null })[] = await this.db.query(
-      `SELECT m.*, w.min_delivered, w.min_read FROM messages m
+      `SELECT m.*, w.min_delivered, CASE WHEN ${readReceiptsHiddenSql('m.conversation_id')} THEN 0 ELSE w.min_read END AS min_read
+       FROM messages m
        LEFT JOIN LATERAL (${RECIPIENT_WATERMARKS}) w ON m.sender_id = $2
        WHERE ${conditions.join(' AND ')}
        ORDER BY m.seq ${newestFirst ? 'DESC' : 'ASC'} LIMIT $${params.push(limit)}`,

@@ -8,6 +8,9 @@ import { PresenceRow } from './entities/presence.entity.js';
 import { ProjectionCheckpointRow } from './entities/projection-checkpoint.entity.js';
 import { DeviceRow, UserRow } from './entities/user.entity.js';
 import { InitialReadModels1764000000000 } from './migrations/1764000000000-initial-read-models.js';
+import { AnalyticsCheckpoints1765000000000 } from './migrations/1765000000000-analytics-checkpoints.js';
+import { People1764000000001 } from './migrations/1764000000001-people.js';
+import { BlockRow, ContactRow, DeviceActivityRow, PrivacySettingsRow, ProfileRow } from './entities/people.entity.js';
 
 export const READ_MODEL_ENTITIES = [
   UserRow,
@@ -20,13 +23,18 @@ export const READ_MODEL_ENTITIES = [
   GroupMemberRow,
   GroupMembershipRow,
   ReceiptHistoryRow,
+  ProfileRow,
+  PrivacySettingsRow,
+  BlockRow,
+  ContactRow,
+  DeviceActivityRow,
   PresenceRow,
   ProjectionCheckpointRow,
   AuthCodeRow,
   AuthCodeRequestRow,
 ];
 
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000];
 
 export function createReadModelDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource({

@@ -7,3 +7,4 @@ export * from './entities/message.entity.js';
 export * from './entities/presence.entity.js';
 export * from './entities/projection-checkpoint.entity.js';
 export * from './entities/user.entity.js';
+export * from './entities/people.entity.js';

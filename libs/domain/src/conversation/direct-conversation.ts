@@ -10,6 +10,9 @@ export interface DirectConversation {
 
 export interface SendDirectMessage extends MessageDraft {
   recipientId: string;
+  /** Either side's block stops the chat; the blocked side learns only that it may not send. */
+  recipientBlocksSender: boolean;
+  senderBlocksRecipient: boolean;
 }
 
 export const initialDirectConversation = (): DirectConversation => ({ participants: null, log: initialMessageLog() });
@@ -18,6 +21,8 @@ export function decideSendDirectMessage(command: SendDirectMessage, state: Direc
   const earlier = earlierSend(state.log, command);
   if (earlier) return { duplicateOf: earlier };
   if (command.senderId === command.recipientId) throw sendErrors.self();
+  if (command.recipientBlocksSender) throw forbidden('blocked', 'you cannot send messages to this user');
+  if (command.senderBlocksRecipient) throw forbidden('you_blocked_recipient', 'unblock this user to send them messages');
   if (state.participants && !state.participants.includes(command.senderId)) {
     throw forbidden('not_a_participant', 'you are not a participant of this conversation');
   }

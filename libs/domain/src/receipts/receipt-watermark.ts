@@ -13,6 +13,8 @@ export interface AcknowledgeReceipt {
   upToSeq: number;
   /** The conversation's last seq: a watermark never claims messages that do not exist yet. */
   lastSeq: number;
+  /** False in a direct chat where either side turned read receipts off. */
+  readReceiptsShared: boolean;
   now: Date;
 }
 
@@ -27,7 +29,9 @@ export function decideAcknowledgeReceipt(command: AcknowledgeReceipt, state: Rec
   const data = { conversationId: command.conversationId, userId: command.userId, upToSeq, at: command.now.toISOString() };
   const events: ReceiptEvent[] = [];
   if (upToSeq > state.delivered) events.push({ type: 'MessageDelivered', data } satisfies MessageDelivered);
-  if (command.kind === 'read' && upToSeq > state.read) events.push({ type: 'MessageRead', data } satisfies MessageRead);
+  if (command.kind === 'read' && upToSeq > state.read) {
+    events.push({ type: 'MessageRead', data: { ...data, shared: command.readReceiptsShared } } satisfies MessageRead);
+  }
   return events;
 }
 

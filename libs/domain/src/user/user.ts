@@ -1,7 +1,9 @@
-import { DeviceLoggedIn, UserEvent, UserRegistered } from '../events.js';
+import { notFound } from '../errors.js';
+import { DeviceLoggedIn, DeviceLoggedOut, ProfileUpdated, UserEvent, UserRegistered } from '../events.js';
 
 export interface User {
   registered: boolean;
+  /** Devices logged in and not logged out. */
   deviceIds: Set<string>;
 }
 
@@ -30,8 +32,44 @@ export function decideLogInDevice(command: LogInDevice, state: User): UserEvent[
   return [registered, loggedIn];
 }
 
+/** Logs one of the user's own devices out; its token stops working. */
+export function decideLogOutDevice(command: { userId: string; deviceId: string; now: Date }, state: User): DeviceLoggedOut[] {
+  if (!state.deviceIds.has(command.deviceId)) throw notFound('device_not_found', 'no device of yours with that id');
+  return [{ type: 'DeviceLoggedOut', data: { userId: command.userId, deviceId: command.deviceId, at: command.now.toISOString() } }];
+}
+
+export interface UpdateProfile {
+  userId: string;
+  audience: string[];
+  displayName?: string;
+  about?: string;
+  avatarMediaId?: string | null;
+  now: Date;
+}
+
+export function decideUpdateProfile(command: UpdateProfile, state: User): ProfileUpdated[] {
+  if (!state.registered) throw notFound('user_not_found', 'no user with that id');
+  const { userId, displayName, about, avatarMediaId } = command;
+  const data: ProfileUpdated['data'] = { userId, at: command.now.toISOString(), audience: command.audience };
+  if (displayName !== undefined) data.displayName = displayName;
+  if (about !== undefined) data.about = about;
+  if (avatarMediaId !== undefined) data.avatarMediaId = avatarMediaId;
+  return [{ type: 'ProfileUpdated', data }];
+}
+
 export function evolveUser(state: User, event: UserEvent): User {
-  if (event.type === 'UserRegistered') state.registered = true;
-  else state.deviceIds.add(event.data.deviceId);
+  switch (event.type) {
+    case 'UserRegistered':
+      state.registered = true;
+      break;
+    case 'DeviceLoggedIn':
+      state.deviceIds.add(event.data.deviceId);
+      break;
+    case 'DeviceLoggedOut':
+      state.deviceIds.delete(event.data.deviceId);
+      break;
+    case 'ProfileUpdated':
+      break;
+  }
   return state;
 }

@@ -13,4 +13,5 @@ export class DeviceRow {
   @Index() @Column({ name: 'user_id', type: 'text' }) userId: string;
   @Column({ type: 'text' }) name: string;
   @Column({ name: 'logged_in_at', type: 'timestamptz' }) loggedInAt: Date;
+  @Column({ name: 'logged_out_at', type: 'timestamptz', nullable: true }) loggedOutAt: Date | null;
 }

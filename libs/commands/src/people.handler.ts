@@ -1,0 +1,86 @@
+import { normalisePhoneNumber } from '../../auth/src/phone-number.js';
+import { userIdForPhone } from '../../auth/src/user-id.js';
+import {
+  decideLogOutDevice,
+  decidePrivacy,
+  decideUpdateProfile,
+  PrivacyCommand,
+  PrivacySettings,
+  streams,
+  UpdateProfile,
+} from '../../domain/src/index.js';
+import { AggregateStore } from './aggregate-store.js';
+import { PrivacyAggregate, UserAggregate } from './aggregates.js';
+import { UserDirectory } from './user-directory.js';
+
+type Without<C, K extends string> = C extends unknown ? Omit<C, K> : never;
+
+/** Profile, privacy settings, blocks, contacts and devices: what a user decides about themselves. */
+export class PeopleHandler {
+  constructor(
+    private readonly aggregates: AggregateStore,
+    private readonly users: UserDirectory,
+    private readonly idSecret: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async updateProfile(userId: string, fields: Omit<UpdateProfile, 'userId' | 'now' | 'audience'>): Promise<void> {
+    const audience = await this.users.profileAudience(userId);
+    await this.aggregates.execute(streams.user(userId), UserAggregate, (state) => ({
+      events: decideUpdateProfile({ ...fields, userId, audience, now: this.clock() }, state),
+      result: undefined,
+    }));
+  }
+
+  logOutDevice(userId: string, deviceId: string): Promise<void> {
+    return this.aggregates.execute(streams.user(userId), UserAggregate, (state) => ({
+      events: decideLogOutDevice({ userId, deviceId, now: this.clock() }, state),
+      result: undefined,
+    }));
+  }
+
+  changePrivacy(userId: string, settings: Partial<PrivacySettings>): Promise<void> {
+    return this.privacy({ type: 'ChangePrivacySettings', userId, settings });
+  }
+
+  async block(userId: string, blockedUserId: string): Promise<void> {
+    if (blockedUserId !== userId) await this.users.assertExist([blockedUserId]);
+    await this.privacy({ type: 'BlockUser', userId, blockedUserId });
+  }
+
+  unblock(userId: string, blockedUserId: string): Promise<void> {
+    return this.privacy({ type: 'UnblockUser', userId, blockedUserId });
+  }
+
+  /**
+   * Finds which of the numbers belong to registered users and adds those users to the caller's
+   * contacts. Numbers that are invalid or unregistered are simply absent from the answer.
+   */
+  async syncContacts(userId: string, phones: string[]): Promise<{ phone: string; userId: string }[]> {
+    const candidates = new Map<string, string>();
+    for (const phone of phones) {
+      try {
+        candidates.set(phone, userIdForPhone(normalisePhoneNumber(phone), this.idSecret));
+      } catch {
+        // not a number: nothing to find
+      }
+    }
+    const registered = await this.users.registered([...candidates.values()]);
+    const found = [...candidates].filter(([, id]) => registered.has(id) && id !== userId).map(([phone, id]) => ({ phone, userId: id }));
+    await this.aggregates.execute(streams.privacy(userId), PrivacyAggregate, (state) => ({
+      events: decidePrivacy(
+        { type: 'SyncContacts', userId, contactIds: [...state.contacts, ...found.map((f) => f.userId)], now: this.clock() },
+        state,
+      ),
+      result: undefined,
+    }));
+    return found;
+  }
+
+  private privacy(command: Without<PrivacyCommand, 'now'>): Promise<void> {
+    return this.aggregates.execute(streams.privacy(command.userId), PrivacyAggregate, (state) => ({
+      events: decidePrivacy({ ...command, now: this.clock() } as PrivacyCommand, state),
+      result: undefined,
+    }));
+  }
+}

@@ -1,0 +1,74 @@
+import { DomainError } from '../errors.js';
+import { Audience, ContactsSynced, DEFAULT_PRIVACY, PrivacyEvent, PrivacySettings, PrivacySettingsChanged, UserBlocked, UserUnblocked } from '../events.js';
+
+/** What one user lets others see, whom they block, and who their contacts are. */
+export interface Privacy {
+  settings: PrivacySettings;
+  blocked: Set<string>;
+  contacts: Set<string>;
+}
+
+export const initialPrivacy = (): Privacy => ({ settings: { ...DEFAULT_PRIVACY }, blocked: new Set(), contacts: new Set() });
+
+export type PrivacyCommand =
+  | { type: 'ChangePrivacySettings'; userId: string; settings: Partial<PrivacySettings>; now: Date }
+  | { type: 'BlockUser'; userId: string; blockedUserId: string; now: Date }
+  | { type: 'UnblockUser'; userId: string; blockedUserId: string; now: Date }
+  | { type: 'SyncContacts'; userId: string; contactIds: string[]; now: Date };
+
+export function decidePrivacy(command: PrivacyCommand, state: Privacy): PrivacyEvent[] {
+  const at = command.now.toISOString();
+  switch (command.type) {
+    case 'ChangePrivacySettings': {
+      const changed = Object.fromEntries(
+        Object.entries(command.settings).filter(([key, value]) => value !== undefined && state.settings[key as keyof PrivacySettings] !== value),
+      ) as Partial<PrivacySettings>;
+      if (Object.keys(changed).length === 0) return [];
+      return [{ type: 'PrivacySettingsChanged', data: { userId: command.userId, settings: changed, at } } satisfies PrivacySettingsChanged];
+    }
+    case 'BlockUser':
+      if (command.blockedUserId === command.userId) throw new DomainError('invalid', 'cannot_block_self', 'you cannot block yourself');
+      // Blocking twice is not an error: the state asked for holds.
+      if (state.blocked.has(command.blockedUserId)) return [];
+      return [{ type: 'UserBlocked', data: { userId: command.userId, blockedUserId: command.blockedUserId, at } } satisfies UserBlocked];
+    case 'UnblockUser':
+      if (!state.blocked.has(command.blockedUserId)) return [];
+      return [{ type: 'UserUnblocked', data: { userId: command.userId, blockedUserId: command.blockedUserId, at } } satisfies UserUnblocked];
+    case 'SyncContacts': {
+      const contactIds = [...new Set(command.contactIds)].filter((id) => id !== command.userId).sort();
+      const same = contactIds.length === state.contacts.size && contactIds.every((id) => state.contacts.has(id));
+      if (same) return [];
+      return [{ type: 'ContactsSynced', data: { userId: command.userId, contactIds, at } } satisfies ContactsSynced];
+    }
+  }
+}
+
+export function evolvePrivacy(state: Privacy, event: PrivacyEvent): Privacy {
+  switch (event.type) {
+    case 'PrivacySettingsChanged':
+      state.settings = { ...state.settings, ...event.data.settings };
+      break;
+    case 'UserBlocked':
+      state.blocked.add(event.data.blockedUserId);
+      break;
+    case 'UserUnblocked':
+      state.blocked.delete(event.data.blockedUserId);
+      break;
+    case 'ContactsSynced':
+      state.contacts = new Set(event.data.contactIds);
+      break;
+  }
+  return state;
+}
+
+/**
+ * May `viewer` see what `owner` shares with `audience`? Nobody the owner blocked sees anything;
+ * "contacts" means the viewer is in the owner's synced address book.
+ */
+export function mayView(audience: Audience, relation: { isContact: boolean; blocked: boolean }): boolean {
+  if (relation.blocked) return false;
+  return audience === 'everyone' || (audience === 'contacts' && relation.isContact);
+}
+
+/** Reciprocal, as WhatsApp: read receipts flow in a direct chat only when both have them on. */
+export const readReceiptsShared = (a: PrivacySettings, b: PrivacySettings) => a.readReceipts && b.readReceipts;

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { PgNotifications } from '../../platform/src/pg-notifications.js';
+import { PRESENCE_CHANNEL } from '../../projections/src/last-seen.projection.js';
+import { mayViewSql } from '../../queries/src/privacy.sql.js';
+import type { LocalSockets } from './local-sockets.js';
+
+interface PresenceChange {
+  userId: string;
+  online: boolean;
+  lastSeen: string | null;
+}
+
+/**
+ * Pushes `presence` frames when a user goes online or offline. One query per change finds,
+ * among the users connected to this instance, those who share a conversation with the user and
+ * what each may see under the user's privacy settings and blocks; there is no per-recipient
+ * database round trip.
+ */
+export class PresenceFanout {
+  constructor(
+    private readonly db: DataSource,
+    private readonly sockets: LocalSockets,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(notifications: PgNotifications): Promise<void> {
+    await notifications.listen(PRESENCE_CHANNEL, (payload) => {
+      this.fanOut(JSON.parse(payload) as PresenceChange).catch((error) =>
+        this.logger.warn({ err: error }, 'presence fan-out failed'),
+      );
+    });
+  }
+
+  private async fanOut(change: PresenceChange): Promise<void> {
+    const local = this.sockets.users().filter((id) => id !== change.userId);
+    if (local.length === 0) return;
+    const viewers: { user_id: string; online: boolean; last_seen: boolean }[] = await this.db.query(
+      `SELECT v.user_id, ${mayViewSql('online', '$1', 'v.user_id')} AS online, ${mayViewSql('last_seen', '$1', 'v.user_id')} AS last_seen
+       FROM (SELECT DISTINCT o.user_id FROM conversation_members mine
+               JOIN conversation_members o ON o.conversation_id = mine.conversation_id
+              WHERE mine.user_id = $1 AND o.user_id = ANY($2) AND mine.visible_up_to IS NULL AND o.visible_up_to IS NULL) v`,
+      [change.userId, local],
+    );
+    for (const viewer of viewers) {
+      if (!viewer.online && !viewer.last_seen) continue;
+      this.sockets.send(
+        viewer.user_id,
+        JSON.stringify({
+          type: 'presence',
+          userId: change.userId,
+          online: viewer.online ? change.online : false,
+          lastSeen: viewer.last_seen ? change.lastSeen : null,
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { DomainError, forbidden } from '../../domain/src/errors.js';
+import { PgNotifications } from '../../platform/src/pg-notifications.js';
+import type { LocalSockets } from './local-sockets.js';
+
+export type TypingState = 'typing' | 'recording' | 'paused';
+
+interface TypingSignal {
+  conversationId: string;
+  userId: string;
+  state: TypingState;
+}
+
+const CHANNEL = 'typing';
+const EXPIRY_MS = 5_000;
+const MEMBERS_TTL_MS = 5_000;
+/** Per socket: at most this many typing frames in any window of RATE_WINDOW_MS. */
+const RATE_LIMIT = 10;
+const RATE_WINDOW_MS = 5_000;
+
+interface Audience {
+  members: Set<string>;
+  /** A block between the two people of a direct chat silences typing both ways. */
+  blocked: boolean;
+  at: number;
+}
+
+/**
+ * Typing and recording indicators: relayed to the other current members of the conversation on
+ * every query-api instance (through NOTIFY), never stored. An indicator not renewed within 5 s
+ * is relayed as `paused` by the instance that received it.
+ */
+export class TypingRelay {
+  private readonly audiences = new Map<string, Audience>();
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly rates = new WeakMap<object, number[]>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly sockets: LocalSockets,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(notifications: PgNotifications): Promise<void> {
+    await notifications.listen(CHANNEL, (payload) => {
+      this.deliver(JSON.parse(payload) as TypingSignal).catch((error) => this.logger.warn({ err: error }, 'typing relay failed'));
+    });
+  }
+
+  /** Handles a client's typing frame; `socket` identifies the sender for rate limiting. */
+  async receive(socket: object, signal: TypingSignal): Promise<void> {
+    const now = Date.now();
+    const recent = (this.rates.get(socket) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
+    if (recent.length >= RATE_LIMIT) {
+      throw new DomainError('rate_limited', 'typing_rate_limited', `at most ${RATE_LIMIT} typing frames per ${RATE_WINDOW_MS / 1000} s`);
+    }
+    recent.push(now);
+    this.rates.set(socket, recent);
+    const audience = await this.audience(signal.conversationId);
+    if (!audience.members.has(signal.userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
+    const key = `${signal.conversationId}\u0000${signal.userId}`;
+    clearTimeout(this.expiries.get(key));
+    this.expiries.delete(key);
+    if (signal.state !== 'paused') {
+      this.expiries.set(
+        key,
+        setTimeout(() => {
+          this.expiries.delete(key);
+          void this.publish({ ...signal, state: 'paused' });
+        }, EXPIRY_MS),
+      );
+    }
+    await this.publish(signal);
+  }
+
+  stop(): void {
+    for (const timer of this.expiries.values()) clearTimeout(timer);
+    this.expiries.clear();
+  }
+
+  private publish(signal: TypingSignal): Promise<unknown> {
+    return PgNotifications.notify(this.db, CHANNEL, JSON.stringify(signal)).catch((error) =>
+      this.logger.warn({ err: error }, 'could not publish typing'),
+    );
+  }
+
+  private async deliver(signal: TypingSignal): Promise<void> {
+    const local = this.sockets.users().filter((id) => id !== signal.userId);
+    if (local.length === 0) return;
+    const audience = await this.audience(signal.conversationId);
+    if (audience.blocked) return;
+    const frame = JSON.stringify({ type: 'typing', ...signal });
+    for (const userId of local) if (audience.members.has(userId)) this.sockets.send(userId, frame);
+  }
+
+  /** Current members, cached briefly: typing is frequent and membership changes are rare. */
+  private async audience(conversationId: string): Promise<Audience> {
+    const cached = this.audiences.get(conversationId);
+    if (cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached;
+    const [row]: { members: string[] | null; blocked: boolean }[] = await this.db.query(
+      `SELECT array_agg(user_id) AS members,
+              $1 NOT LIKE 'g%' AND EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ANY(array_agg(user_id)) AND blocked_id = ANY(array_agg(user_id))) AS blocked
+       FROM conversation_members WHERE conversation_id = $1 AND visible_up_to IS NULL`,
+      [conversationId],
+    );
+    const audience = { members: new Set(row?.members ?? []), blocked: row?.blocked ?? false, at: Date.now() };
+    this.audiences.set(conversationId, audience);
+    if (this.audiences.size > 10_000) this.audiences.delete(this.audiences.keys().next().value!);
+    return audience;
+  }
+}

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+type Handler = (payload: string) => void;
+
+/**
+ * One LISTEN connection per process for every channel it follows (feed, presence, typing,
+ * device revocations). It reconnects after a failure and then calls `onReconnect` handlers, so
+ * followers can re-read whatever a lost notification would have told them.
+ */
+export class PgNotifications {
+  private client?: pg.Client;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnectHandlers = new Set<() => void>();
+  private connecting?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async listen(channel: string, handler: Handler): Promise<() => void> {
+    let set = this.handlers.get(channel);
+    const fresh = !set;
+    if (!set) this.handlers.set(channel, (set = new Set()));
+    set.add(handler);
+    await this.connect();
+    if (fresh) await this.client?.query(`LISTEN ${channel}`);
+    return () => set!.delete(handler);
+  }
+
+  onReconnect(handler: () => void): void {
+    this.reconnectHandlers.add(handler);
+  }
+
+  /** Sends on a channel through any pool (NOTIFY needs no LISTEN connection). */
+  static notify(db: { query(sql: string, params: unknown[]): Promise<unknown> }, channel: string, payload: string) {
+    return db.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.connectionString });
+      client.on('notification', (message) => {
+        for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+      });
+      client.on('error', (error) => {
+        this.logger.warn({ err: error }, 'LISTEN connection lost; reconnecting');
+        this.client = undefined;
+        this.connecting = undefined;
+        if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000);
+      });
+      await client.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
+      this.client = client;
+    })();
+    return this.connecting;
+  }
+
+  private async reconnect(): Promise<void> {
+    try {
+      await this.connect();
+      for (const handler of this.reconnectHandlers) handler();
+    } catch (error) {
+      this.connecting = undefined;
+      this.logger.warn({ err: error }, 'LISTEN reconnect failed; retrying');
+      if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end().catch(() => undefined);
+  }
+}
