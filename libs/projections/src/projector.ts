@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { CatchUpSubscription, EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
 import { FeedProjection } from './feed.projection.js';
 import { GroupsProjection } from './groups.projection.js';
@@ -46,8 +46,7 @@ export class Projector {
   ) {}
 
   async start(maxBatchSize = 1000): Promise<void> {
-    const checkpoints = await this.ensureCheckpoints();
-    const after = [...checkpoints.values()].reduce((min, p) => (p < min ? p : min));
+    const after = await this.lowestCheckpoint();
     this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle: (events) => this.project(events) });
   }
 
@@ -63,23 +62,27 @@ export class Projector {
 
   async project(events: StoredEvent[], live = true): Promise<void> {
     if (events.length === 0) return;
+    await this.db.transaction((tx) => this.projectWithin(tx, events, live));
+    this.observer.onBatch?.(events.length, events[events.length - 1].globalPosition);
+  }
+
+  /** Applies a batch inside the caller's transaction (the rebuild's switch-over uses it). */
+  async projectWithin(tx: EntityManager, events: StoredEvent[], live: boolean): Promise<void> {
+    if (events.length === 0) return;
     const last = events[events.length - 1].globalPosition;
-    await this.db.transaction(async (tx) => {
-      const rows: { projection: string; position: string }[] = await tx.query(
-        'SELECT projection, position FROM projection_checkpoints WHERE projection = ANY($1) FOR UPDATE',
-        [this.projections.map((p) => p.name)],
-      );
-      const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
-      for (const projection of this.projections) {
-        const checkpoint = checkpoints.get(projection.name) ?? 0n;
-        const fresh = events.filter((e) => e.globalPosition > checkpoint);
-        if (fresh.length === 0) continue;
-        await projection.apply(tx, fresh, { live });
-        await tx.query('UPDATE projection_checkpoints SET position = $2 WHERE projection = $1', [projection.name, last.toString()]);
-      }
-      await tx.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, last.toString()]);
-    });
-    this.observer.onBatch?.(events.length, last);
+    const rows: { projection: string; position: string }[] = await tx.query(
+      'SELECT projection, position FROM projection_checkpoints WHERE projection = ANY($1) FOR UPDATE',
+      [this.projections.map((p) => p.name)],
+    );
+    const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
+    for (const projection of this.projections) {
+      const checkpoint = checkpoints.get(projection.name) ?? 0n;
+      const fresh = events.filter((e) => e.globalPosition > checkpoint);
+      if (fresh.length === 0) continue;
+      await projection.apply(tx, fresh, { live });
+      await tx.query('UPDATE projection_checkpoints SET position = $2 WHERE projection = $1', [projection.name, last.toString()]);
+    }
+    if (live) await tx.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, last.toString()]);
   }
 
   /** Empties the projections' tables and replays the whole log into them. */
@@ -97,16 +100,20 @@ export class Projector {
     await this.catchUp(batchSize, false);
   }
 
-  /** Projects everything up to the current head of the log, then returns. */
-  async catchUp(batchSize = 5000, live = true): Promise<void> {
-    const checkpoints = await this.ensureCheckpoints();
-    let after = [...checkpoints.values()].reduce((min, p) => (p < min ? p : min));
+  /** Projects everything up to the current head of the log, then returns the position reached. */
+  async catchUp(batchSize = 5000, live = true): Promise<bigint> {
+    let after = await this.lowestCheckpoint();
     for (;;) {
       const events = await this.store.readAll(after, batchSize);
-      if (events.length === 0) return;
+      if (events.length === 0) return after;
       await this.project(events, live);
       after = events[events.length - 1].globalPosition;
     }
+  }
+
+  async lowestCheckpoint(): Promise<bigint> {
+    const checkpoints = await this.ensureCheckpoints();
+    return [...checkpoints.values()].reduce((min, p) => (p < min ? p : min));
   }
 
   private async ensureCheckpoints(): Promise<Map<string, bigint>> {

@@ -36,7 +36,8 @@ export const READ_MODEL_ENTITIES = [
 
 export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000];
 
-export function createReadModelDataSource(url: string, poolSize = 20): DataSource {
+/** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */
+export function createReadModelDataSource(url: string, poolSize = 20, searchPath?: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -44,6 +45,6 @@ export function createReadModelDataSource(url: string, poolSize = 20): DataSourc
     migrations: READ_MODEL_MIGRATIONS,
     migrationsTableName: 'read_model_migrations',
     synchronize: false,
-    extra: { max: poolSize },
+    extra: { max: poolSize, ...(searchPath ? { options: `-c search_path=${searchPath}` } : {}) },
   });
 }
