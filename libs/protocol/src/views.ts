@@ -16,18 +16,8 @@ export interface MessageView {
 
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
-export interface MessageFields {
-  messageId: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  kind: string;
-  body: string | null;
-  mediaId: string | null;
-  replyTo: string | null;
-  forwardOf: string | null;
-  sentAt: string | Date;
-}
+/** A stored message, from an event (times as strings) or a row (times as dates). */
+export type MessageFields = Omit<MessageView, 'status' | 'sentAt'> & { sentAt: string | Date };
 
 export function messageView(m: MessageFields, viewerId: string, status: MessageStatus): MessageView {
   return {
