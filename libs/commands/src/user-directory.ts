@@ -9,6 +9,9 @@ import { UserAggregate } from './aggregates.js';
  * their streams, so the answer is exact.
  */
 export class UserDirectory {
+  /** Registration is permanent, so a user once seen registered never needs checking again. */
+  private readonly known = new Set<string>();
+
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly db: DataSource,
@@ -36,7 +39,7 @@ export class UserDirectory {
   }
 
   async assertExist(userIds: string[]): Promise<void> {
-    const unique = [...new Set(userIds)];
+    const unique = [...new Set(userIds)].filter((id) => !this.known.has(id));
     if (unique.length === 0) return;
     const rows: { user_id: string }[] = await this.db.query('SELECT user_id FROM users WHERE user_id = ANY($1)', [unique]);
     const known = new Set(rows.map((r) => r.user_id));
@@ -45,6 +48,7 @@ export class UserDirectory {
       const user = await this.aggregates.load(streams.user(userId), UserAggregate, true);
       if (!user.state.registered) unknown.push(userId);
     }
+    for (const id of unique) if (!unknown.includes(id)) this.known.add(id);
     if (unknown.length > 0) {
       throw new DomainError('not_found', 'user_not_found', unknown.length === 1 ? 'no user with that id' : 'no users with those ids', { userIds: unknown });
     }
