@@ -16,7 +16,7 @@ const RECEIPT_FRAME_KEYS = ['at', 'conversationId', 'cursor', 'kind', 'type', 'u
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const unknownGroupId = () => `g${randomBytes(16).toString('hex')}`;
-const byUserId = <T extends { userId: string }>(rows: T[]) => [...rows].sort((a, b) => a.userId.localeCompare(b.userId));
+const byUserId = <T extends { userId: string }>(rows: T[]) => [...rows].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 const sorted = (values: string[]) => [...values].sort();
 
 interface Sent {

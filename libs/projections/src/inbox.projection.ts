@@ -68,7 +68,8 @@ export class InboxProjection implements Projection {
              (user_id, conversation_id, type, peer_user_id, last_seq, last_message, updated_at)
            SELECT unnest($1::text[]), $2, 'group', NULL, $3, NULL, $4
            ON CONFLICT (user_id, conversation_id) DO UPDATE SET
-             visible_up_to = NULL, updated_at = excluded.updated_at, last_seq = GREATEST(m.last_seq, excluded.last_seq)`,
+             visible_up_to = NULL, updated_at = GREATEST(m.updated_at, excluded.updated_at),
+             last_seq = GREATEST(m.last_seq, excluded.last_seq)`,
           [joined, groupId, atSeq, at],
         );
       }

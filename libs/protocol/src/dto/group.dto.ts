@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, MinLength, ValidateIf } from 'class-validator';
 
 const USER_IDS_CAP = 10_000;
 
@@ -33,6 +33,7 @@ export class UpdateGroupDto {
 export class AddMembersDto {
   @ApiProperty({ type: [String] })
   @IsArray()
+  @ArrayMinSize(1)
   @ArrayMaxSize(USER_IDS_CAP)
   @IsString({ each: true })
   @MinLength(1, { each: true })
