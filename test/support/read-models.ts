@@ -2,7 +2,8 @@ import pg from 'pg';
 
 export const READ_MODEL_TABLES = [
   'users', 'devices', 'groups', 'group_members', 'group_memberships', 'conversation_members', 'messages',
-  'receipt_history', 'feed_events', 'feed_items', 'presence', 'projection_checkpoints',
+  'receipt_history', 'feed_events', 'feed_items', 'profiles', 'privacy_settings', 'blocks', 'contacts',
+  'presence', 'device_activity', 'projection_checkpoints',
 ];
 
 /** Every row of every read model, in a stable order, for comparing two builds of them. */

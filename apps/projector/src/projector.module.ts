@@ -5,6 +5,7 @@ import { Metrics } from '../../../libs/platform/src/metrics.js';
 import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 import { Projector } from '../../../libs/projections/src/projector.js';
+import { AnalyticsPublisherModule } from './analytics-publisher.module.js';
 
 class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -28,6 +29,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 @Module({
+  imports: [AnalyticsPublisherModule],
   providers: [
     {
       provide: Projector,

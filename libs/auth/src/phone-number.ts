@@ -14,3 +14,12 @@ export function normalisePhoneNumber(input: string): string {
   }
   return parsed.number;
 }
+
+/**
+ * Numbers as address books hold them ("+1 (415) 555-0123", "+44 20 7946 0958"): in international
+ * form, with any spacing or punctuation. Returns the E.164 form, or undefined when not a valid number.
+ */
+export function normaliseAddressBookNumber(input: string): string | undefined {
+  const parsed = input.trim().startsWith('+') ? parsePhoneNumberFromString(input) : undefined;
+  return parsed?.isValid() ? parsed.number : undefined;
+}

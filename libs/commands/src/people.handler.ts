@@ -1,4 +1,4 @@
-import { normalisePhoneNumber } from '../../auth/src/phone-number.js';
+import { normaliseAddressBookNumber } from '../../auth/src/phone-number.js';
 import { userIdForPhone } from '../../auth/src/user-id.js';
 import {
   decideLogOutDevice,
@@ -59,11 +59,8 @@ export class PeopleHandler {
   async syncContacts(userId: string, phones: string[]): Promise<{ phone: string; userId: string }[]> {
     const candidates = new Map<string, string>();
     for (const phone of phones) {
-      try {
-        candidates.set(phone, userIdForPhone(normalisePhoneNumber(phone), this.idSecret));
-      } catch {
-        // not a number: nothing to find
-      }
+      const e164 = normaliseAddressBookNumber(phone);
+      if (e164) candidates.set(phone, userIdForPhone(e164, this.idSecret));
     }
     const registered = await this.users.registered([...candidates.values()]);
     const found = [...candidates].filter(([, id]) => registered.has(id) && id !== userId).map(([phone, id]) => ({ phone, userId: id }));

@@ -43,7 +43,8 @@ export class PresenceFanout {
       [change.userId, local],
     );
     for (const viewer of viewers) {
-      if (!viewer.online && !viewer.last_seen) continue;
+      // Coming online is news only to those who may see "online"; going offline also to those who may see last seen.
+      if (change.online ? !viewer.online : !viewer.online && !viewer.last_seen) continue;
       this.sockets.send(
         viewer.user_id,
         JSON.stringify({

@@ -14,7 +14,6 @@ interface TypingSignal {
 
 const CHANNEL = 'typing';
 const EXPIRY_MS = 5_000;
-const MEMBERS_TTL_MS = 5_000;
 /** Per socket: at most this many typing frames in any window of RATE_WINDOW_MS. */
 const RATE_LIMIT = 10;
 const RATE_WINDOW_MS = 5_000;
@@ -23,7 +22,6 @@ interface Audience {
   members: Set<string>;
   /** A block between the two people of a direct chat silences typing both ways. */
   blocked: boolean;
-  at: number;
 }
 
 /**
@@ -32,7 +30,6 @@ interface Audience {
  * is relayed as `paused` by the instance that received it.
  */
 export class TypingRelay {
-  private readonly audiences = new Map<string, Audience>();
   private readonly expiries = new Map<string, NodeJS.Timeout>();
   private readonly rates = new WeakMap<object, number[]>();
 
@@ -94,19 +91,17 @@ export class TypingRelay {
     for (const userId of local) if (audience.members.has(userId)) this.sockets.send(userId, frame);
   }
 
-  /** Current members, cached briefly: typing is frequent and membership changes are rare. */
+  /**
+   * Current members, read fresh: someone removed a moment ago must not see typing. One query
+   * per typing signal per instance (not per recipient); the per-socket rate limit bounds them.
+   */
   private async audience(conversationId: string): Promise<Audience> {
-    const cached = this.audiences.get(conversationId);
-    if (cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached;
     const [row]: { members: string[] | null; blocked: boolean }[] = await this.db.query(
       `SELECT array_agg(user_id) AS members,
               $1 NOT LIKE 'g%' AND EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ANY(array_agg(user_id)) AND blocked_id = ANY(array_agg(user_id))) AS blocked
        FROM conversation_members WHERE conversation_id = $1 AND visible_up_to IS NULL`,
       [conversationId],
     );
-    const audience = { members: new Set(row?.members ?? []), blocked: row?.blocked ?? false, at: Date.now() };
-    this.audiences.set(conversationId, audience);
-    if (this.audiences.size > 10_000) this.audiences.delete(this.audiences.keys().next().value!);
-    return audience;
+    return { members: new Set(row?.members ?? []), blocked: row?.blocked ?? false };
   }
 }

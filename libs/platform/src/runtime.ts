@@ -6,6 +6,7 @@ import { PostgresEventStore } from '../../event-store/src/postgres/postgres-even
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Config, ConfigError } from './config.js';
+import { withUpcasting } from './event-upcasting.js';
 import { PgNotifications } from './pg-notifications.js';
 
 /** What every app needs, connected and migrated, before Nest builds its modules. */
@@ -49,6 +50,8 @@ export async function connectRuntime(options: {
     await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(eventPool!));
     eventStore = new PostgresEventStore(eventPool);
   }
+  // Every reader sees current event shapes; every append is stamped with its schema version.
+  eventStore = withUpcasting(eventStore);
   logger.info({ eventStore: config.EVENT_STORE }, 'event store and read models ready');
   const notifications = new PgNotifications(databaseUrl, logger);
   const revocations = new DeviceRevocations(readModels);

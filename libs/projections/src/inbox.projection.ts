@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { GroupChanged, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { GroupChanged, MessageRead, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
 import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
 import { eventsOfType, Projection, unnestRows } from './projection.js';
 
@@ -18,6 +18,8 @@ export class InboxProjection implements Projection {
     await this.applyGroupChanges(db, eventsOfType<GroupChanged>(events, 'GroupChanged'));
     await this.applyReceipts(db, eventsOfType<ReceiptEvent>(events, 'MessageDelivered'), 'delivered');
     await this.applyReceipts(db, eventsOfType<ReceiptEvent>(events, 'MessageRead'), 'read');
+    const sharedReads = eventsOfType<MessageRead>(events, 'MessageRead').filter((e) => e.data.shared !== false);
+    await this.applyReceipts(db, sharedReads, 'shared_read');
   }
 
   private async applyMessages(db: EntityManager, sent: MessageSent[]): Promise<void> {
@@ -83,7 +85,8 @@ export class InboxProjection implements Projection {
     }
   }
 
-  private async applyReceipts(db: EntityManager, receipts: ReceiptEvent[], kind: 'delivered' | 'read'): Promise<void> {
+  /** `shared_read` is the read watermark others may see: reads made with read receipts off leave it behind. */
+  private async applyReceipts(db: EntityManager, receipts: ReceiptEvent[], kind: 'delivered' | 'read' | 'shared_read'): Promise<void> {
     if (receipts.length === 0) return;
     const highest = new Map<string, unknown[]>();
     for (const { data: r } of receipts) {
@@ -95,9 +98,9 @@ export class InboxProjection implements Projection {
       [{ name: 'user_id', type: 'text' }, { name: 'conversation_id', type: 'text' }, { name: 'up_to', type: 'int' }, { name: 'at', type: 'timestamptz' }],
       [...highest.values()],
     );
-    const [upTo, at] = kind === 'delivered' ? ['delivered_up_to', 'delivered_at'] : ['read_up_to', 'read_at'];
+    const [upTo, at] = { delivered: ['delivered_up_to', 'delivered_at'], read: ['read_up_to', 'read_at'], shared_read: ['shared_read_up_to', null] }[kind];
     await db.query(
-      `UPDATE conversation_members m SET ${upTo} = t.up_to, ${at} = t.at
+      `UPDATE conversation_members m SET ${upTo} = t.up_to${at ? `, ${at} = t.at` : ''}
        FROM (${rows.sql}) t
        WHERE m.user_id = t.user_id AND m.conversation_id = t.conversation_id AND m.${upTo} < t.up_to`,
       rows.params,

@@ -14,10 +14,13 @@ export class ReceiptsProjection implements Projection {
     const rows = unnestRows(
       [
         { name: 'conversation_id', type: 'text' }, { name: 'user_id', type: 'text' }, { name: 'kind', type: 'text' },
-        { name: 'up_to_seq', type: 'int' }, { name: 'at', type: 'timestamptz' },
+        { name: 'up_to_seq', type: 'int' }, { name: 'at', type: 'timestamptz' }, { name: 'shared', type: 'boolean' },
       ],
-      receipts.map(({ type, data }) => [data.conversationId, data.userId, type === 'MessageRead' ? 'read' : 'delivered', data.upToSeq, data.at]),
+      receipts.map(({ type, data }) => [
+        data.conversationId, data.userId, type === 'MessageRead' ? 'read' : 'delivered', data.upToSeq, data.at,
+        (data as { shared?: boolean }).shared !== false,
+      ]),
     );
-    await db.query(`INSERT INTO receipt_history (conversation_id, user_id, kind, up_to_seq, at) ${rows.sql} ON CONFLICT DO NOTHING`, rows.params);
+    await db.query(`INSERT INTO receipt_history (conversation_id, user_id, kind, up_to_seq, at, shared) ${rows.sql} ON CONFLICT DO NOTHING`, rows.params);
   }
 }

@@ -29,7 +29,7 @@ export class ReceiptsQuery {
                  AND h.kind = 'delivered' AND h.up_to_seq >= m.seq) AS delivered_at,
               CASE WHEN ${readReceiptsHiddenSql('m.conversation_id')} THEN NULL ELSE
               (SELECT min(h.at) FROM receipt_history h WHERE h.conversation_id = m.conversation_id AND h.user_id = r.user_id
-                 AND h.kind = 'read' AND h.up_to_seq >= m.seq) END AS read_at
+                 AND h.kind = 'read' AND h.shared AND h.up_to_seq >= m.seq) END AS read_at
        FROM messages m CROSS JOIN LATERAL (${RECIPIENTS}) r
        WHERE m.message_id = $1
        ORDER BY r.user_id`,

@@ -24,9 +24,9 @@ export const RECIPIENTS = `
    WHERE gm.group_id = m.conversation_id AND gm.user_id <> m.sender_id
      AND m.seq > gm.from_seq AND (gm.to_seq IS NULL OR m.seq <= gm.to_seq)`;
 
-/** The lowest delivered and read watermarks among message `m`'s recipients: its ticks for the sender. */
+/** The lowest delivered and (shared) read watermarks among message `m`'s recipients: its ticks for the sender. */
 export const RECIPIENT_WATERMARKS = `
-  SELECT min(cm.delivered_up_to) AS min_delivered, min(cm.read_up_to) AS min_read
+  SELECT min(cm.delivered_up_to) AS min_delivered, min(cm.shared_read_up_to) AS min_read
   FROM (${RECIPIENTS}) r JOIN conversation_members cm ON cm.user_id = r.user_id AND cm.conversation_id = m.conversation_id`;
 
 /** 404 for an unknown conversation, 403 for one the user never took part in. */

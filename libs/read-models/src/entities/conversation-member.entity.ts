@@ -24,6 +24,8 @@ export class ConversationMemberRow {
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt: Date | null;
   @Column({ name: 'read_up_to', type: 'integer', default: 0 }) readUpTo: number;
   @Column({ name: 'read_at', type: 'timestamptz', nullable: true }) readAt: Date | null;
+  /** The read watermark as others may see it: reads made with read receipts off do not move it. */
+  @Column({ name: 'shared_read_up_to', type: 'integer', default: 0 }) sharedReadUpTo: number;
   /** A former group member sees messages up to here; null while a member. */
   @Column({ name: 'visible_up_to', type: 'integer', nullable: true }) visibleUpTo: number | null;
 }

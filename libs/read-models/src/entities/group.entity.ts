@@ -36,4 +36,6 @@ export class ReceiptHistoryRow {
   @PrimaryColumn({ type: 'text' }) kind: 'delivered' | 'read';
   @PrimaryColumn({ name: 'up_to_seq', type: 'integer' }) upToSeq: number;
   @Column({ type: 'timestamptz' }) at: Date;
+  /** False for a read made while read receipts were off: never shown to others. */
+  @Column({ type: 'boolean', default: true }) shared: boolean;
 }

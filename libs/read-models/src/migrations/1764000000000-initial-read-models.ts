@@ -14,6 +14,7 @@ export class InitialReadModels1764000000000 implements MigrationInterface {
       last_seq integer NOT NULL, last_message jsonb, updated_at timestamptz NOT NULL,
       delivered_up_to integer NOT NULL DEFAULT 0, delivered_at timestamptz,
       read_up_to integer NOT NULL DEFAULT 0, read_at timestamptz,
+      shared_read_up_to integer NOT NULL DEFAULT 0,
       visible_up_to integer,
       PRIMARY KEY (user_id, conversation_id))`);
     await db.query(`CREATE INDEX conversation_members_inbox ON conversation_members (user_id, updated_at)`);
@@ -34,7 +35,8 @@ export class InitialReadModels1764000000000 implements MigrationInterface {
       PRIMARY KEY (group_id, user_id, from_seq))`);
     await db.query(`CREATE TABLE receipt_history (
       conversation_id text NOT NULL, user_id text NOT NULL, kind text NOT NULL, up_to_seq integer NOT NULL,
-      at timestamptz NOT NULL, PRIMARY KEY (conversation_id, user_id, kind, up_to_seq))`);
+      at timestamptz NOT NULL, shared boolean NOT NULL DEFAULT true,
+      PRIMARY KEY (conversation_id, user_id, kind, up_to_seq))`);
     await db.query(`CREATE TABLE feed_events (position bigint PRIMARY KEY, payload jsonb NOT NULL)`);
     await db.query(`CREATE TABLE feed_items (
       user_id text NOT NULL, position bigint NOT NULL, own boolean NOT NULL DEFAULT false, PRIMARY KEY (user_id, position))`);
