@@ -8,6 +8,7 @@
 //   BENCH_DRAIN_S=10               after the last send, wait for stragglers until none arrived for this long
 //   BENCH_RECONNECT_MISSED=1000
 //   BENCH_IDLE_CONNECTIONS=10000   BENCH_IDLE_PER_WORKER=5000  BENCH_IDLE_HOLD_S=10  BENCH_SPREAD_SOURCE_ADDRS=1
+//   BENCH_IDLE_SHARED_SERVER=1     run idleConnections on the same server as the others (default: a fresh one)
 //   BENCH_SEND_VIA=ws|http         BENCH_REGISTER_CONCURRENCY=16  BENCH_CONNECT_CONCURRENCY=100
 //   BENCH_SERVER_ENTRY=<js file>   default dist/apps/embedded/src/main.js, else dist/apps/embedded/main.js
 //   BENCH_SERVER_URL=http://localhost:3000 (+ BENCH_SERVER_PID for memory/CPU figures): use a running server
@@ -69,15 +70,23 @@ async function main(): Promise<number> {
   let failures = 0;
   let ctx: BenchContext | null = null;
   try {
+    let used = false; // has a scenario run on the current server?
     for (const scenario of selected) {
-      if (!ctx || !ctx.server.alive()) {
-        if (ctx) {
-          log(`server is gone; starting a fresh one for ${scenario.name}`);
-          output.serverRestarts = ((output.serverRestarts as number | undefined) ?? 0) + 1;
-          await ctx.server.stop();
-        }
-        ctx = await newContext(config);
+      if (ctx && !ctx.server.alive()) {
+        log(`server is gone; starting a fresh one for ${scenario.name}`);
+        output.serverRestarts = ((output.serverRestarts as number | undefined) ?? 0) + 1;
+        await ctx.server.stop();
+        ctx = null;
+      } else if (ctx && used && scenario.freshServer && !config.serverUrl) {
+        log(`${scenario.name} runs on a fresh server`);
+        await ctx.server.stop();
+        ctx = null;
       }
+      if (!ctx) {
+        ctx = await newContext(config);
+        used = false;
+      }
+      used = true;
       log(`=== ${scenario.name} ===`);
       const started = performance.now();
       try {

@@ -4,12 +4,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Api } from './api.js';
 import type { Device } from './devices.js';
 import { log, mapLimit, nowMs, round, sleep } from './log.js';
+import { metricsDelta, scrapeMetrics } from './metrics.js';
 import { cpuPercent, cpuSample } from './proc.js';
 import { Samples, type Percentiles } from './stats.js';
 import { connectLive, type DeviceSocket, type Frame, type MessageShape } from './ws-client.js';
 
 const LOOP_RESOLUTION_MS = 10;
 const DRAIN_CAP_S = 120;
+const OVERLOAD_BACKLOG_S = 20;
 
 export interface LoadRunOptions {
   rate: number;
@@ -27,6 +29,8 @@ export interface LoadRunResult {
   durationS: number;
   sendVia: 'ws' | 'http';
   sent: number;
+  /** Sending stopped early because the server fell more than OVERLOAD_BACKLOG_S seconds of sends behind. */
+  abortedOverload: boolean;
   acked: number;
   sendErrors: number;
   received: number;
@@ -49,6 +53,8 @@ export interface LoadRunResult {
   socketsClosedByServer: number;
   /** Every frame the devices got during the run (pongs excluded), by type. */
   framesReceivedByType: Record<string, number>;
+  /** From the server's /metrics, when it has one (events appended / projected, feed frames pushed). */
+  serverMetricsDelta: Record<string, number> | null;
   errorSamples: string[];
 }
 
@@ -200,6 +206,7 @@ export class PairHarness {
       errorSamples: [],
       framesByType: {},
     };
+    const metrics0 = await scrapeMetrics(this.opts.api.httpBase);
     this.run = st;
     const closedBefore = this.closedByServer;
     const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -207,6 +214,8 @@ export class PairHarness {
     const cpu0 = this.opts.serverPid ? cpuSample(this.opts.serverPid) : null;
     const clientCpu0 = process.cpuUsage();
     let sendFailures = 0;
+    let abortedOverload = false;
+    const overloadLimit = Math.max(5000, o.rate * OVERLOAD_BACKLOG_S);
 
     const sendOne = (k: number) => {
       const p = k % pairs;
@@ -249,6 +258,14 @@ export class PairHarness {
         const now = performance.now();
         const due = Math.min(total, Math.floor(((now - started) / 1000) * o.rate));
         while (st.sent < due) sendOne(st.sent++);
+        if (st.sent - st.acked - st.errors - sendFailures > overloadLimit) {
+          // the server is this far behind: more load only queues up inside it for minutes
+          abortedOverload = true;
+          log(`[${o.label}] ${st.sent - st.acked - st.errors} sends unacknowledged: server overloaded, stopping this run early`);
+          clearInterval(timer);
+          resolve();
+          return;
+        }
         if (now - lastProgress >= 5000) {
           lastProgress = now;
           log(`[${o.label}]   sent ${st.sent}, acked ${st.acked}, received ${st.receivedUnique}, errors ${st.errors}`);
@@ -260,19 +277,23 @@ export class PairHarness {
       }, 2);
     });
     const sendEnded = performance.now();
+    const sentCount = st.sent;
     const cpu1 = this.opts.serverPid ? cpuSample(this.opts.serverPid) : null;
     const clientCpu = process.cpuUsage(clientCpu0);
     const sendSecs = (sendEnded - started) / 1000;
 
     // drain: wait for every message that was not refused to arrive
     // while deliveries keep coming; give up after drainS without any progress (or DRAIN_CAP_S in all)
-    const outstanding = () => st.receivedUnique + st.errors + sendFailures < total;
+    // (acks count as progress too, so the next run starts on a server that has caught up)
+    const outstanding = () =>
+      st.receivedUnique + st.errors + sendFailures < sentCount || st.acked + st.errors + sendFailures < sentCount;
+    const progress = () => st.receivedUnique + st.acked + st.errors;
     let lastProgressAt = performance.now();
-    let lastCount = st.receivedUnique + st.errors;
+    let lastCount = progress();
     while (outstanding()) {
       const now = performance.now();
-      if (st.receivedUnique + st.errors !== lastCount) {
-        lastCount = st.receivedUnique + st.errors;
+      if (progress() !== lastCount) {
+        lastCount = progress();
         lastProgressAt = now;
       }
       if (now - lastProgressAt > o.drainS * 1000 || now - sendEnded > DRAIN_CAP_S * 1000) break;
@@ -283,25 +304,27 @@ export class PairHarness {
     const drainMs = drainTimedOut ? performance.now() - sendEnded : Math.max(0, st.lastDeliveryAt - lastSendWall);
     await sleep(500); // late duplicates
     loop.disable();
+    const metrics1 = await scrapeMetrics(this.opts.api.httpBase);
     this.run = null;
 
     const cpu = cpuPercent(cpu0, cpu1);
     const result: LoadRunResult = {
       rate: o.rate,
-      actualRate: round(total / sendSecs, 1),
+      actualRate: round(sentCount / sendSecs, 1),
       devices: this.devices.length,
       durationS: o.durationS,
       sendVia: this.opts.sendVia,
-      sent: total,
+      sent: sentCount,
+      abortedOverload,
       acked: st.acked,
       sendErrors: st.errors + sendFailures,
       received: st.receivedUnique,
-      lost: total - st.receivedUnique,
+      lost: sentCount - st.receivedUnique,
       duplicated: st.duplicated,
       misdelivered: st.misdelivered,
       outOfOrder: st.outOfOrder,
       latencyMs: st.latency.summary(),
-      p99BySecondMs: perSecondP99(st.latencyOf, o.rate),
+      p99BySecondMs: perSecondP99(st.latencyOf.subarray(0, sentCount), o.rate),
       ackLatencyMs: st.ackLatency.summary(),
       drainMs: round(drainMs, 1),
       drainTimedOut,
@@ -315,11 +338,12 @@ export class PairHarness {
       postgresCpuPct: cpu?.postgresCpuPct ?? null,
       socketsClosedByServer: this.closedByServer - closedBefore,
       framesReceivedByType: st.framesByType,
+      serverMetricsDelta: metricsDelta(metrics0, metrics1),
       errorSamples: st.errorSamples,
     };
     const l = result.latencyMs;
     log(
-      `[${o.label}] done: sent ${total}, acked ${st.acked}, received ${st.receivedUnique}, lost ${result.lost}, dup ${st.duplicated}, ` +
+      `[${o.label}] done: sent ${sentCount}, acked ${st.acked}, received ${st.receivedUnique}, lost ${result.lost}, dup ${st.duplicated}, ` +
         `p50 ${l.p50} p95 ${l.p95} p99 ${l.p99} max ${l.max} ms, cpu: server ${result.serverCpuPct}%, pg ${result.postgresCpuPct}%, bench ${result.clientCpuPct}%`,
     );
     return result;

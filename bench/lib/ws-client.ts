@@ -36,6 +36,8 @@ export class DeviceSocket {
   badFrames = 0;
   closedByUs = false;
   closeCode: number | null = null;
+  /** performance.now() of the last frame this client sent (the server closes sockets silent for 60 s). */
+  lastSentAt = performance.now();
   private pongWaiters: Array<(serverTime: unknown) => void> = [];
 
   private constructor(readonly ws: WebSocket, onFrame?: (frame: Frame) => void) {
@@ -60,6 +62,7 @@ export class DeviceSocket {
       this.onFrame(frame);
     });
     ws.on('close', (code, reason) => {
+      heartbeats.delete(this);
       this.closeCode = code;
       if (!this.closedByUs) this.onUnexpectedClose(code, reason.toString());
     });
@@ -94,10 +97,11 @@ export class DeviceSocket {
   }
 
   send(frame: object): void {
-    this.ws.send(JSON.stringify(frame));
+    this.sendRaw(JSON.stringify(frame));
   }
 
   sendRaw(text: string): void {
+    this.lastSentAt = performance.now();
     this.ws.send(text);
   }
 
@@ -116,7 +120,7 @@ export class DeviceSocket {
       };
       this.pongWaiters.push(waiter);
       try {
-        this.ws.send('{"type":"ping"}');
+        this.sendRaw('{"type":"ping"}');
       } catch (err) {
         clearTimeout(timer);
         reject(err as Error);
@@ -126,6 +130,7 @@ export class DeviceSocket {
 
   close(): Promise<void> {
     this.closedByUs = true;
+    heartbeats.delete(this);
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -150,5 +155,20 @@ export async function connectLive(wsBase: string, token: string, opts: ConnectOp
     await s.close();
     throw err;
   }
+  keepAlive(s);
   return s;
+}
+
+// Heartbeat, as a real app does: the protocol closes a socket that has been silent for 60 s.
+// One timer per process pings every socket that has sent nothing for HEARTBEAT_MS.
+const HEARTBEAT_MS = 25_000;
+const heartbeats = new Set<DeviceSocket>();
+let heartbeatTimer: NodeJS.Timeout | null = null;
+
+export function keepAlive(s: DeviceSocket): void {
+  heartbeats.add(s);
+  heartbeatTimer ??= setInterval(() => {
+    const stale = performance.now() - HEARTBEAT_MS;
+    for (const h of heartbeats) if (h.open && h.lastSentAt < stale) h.ping(30_000).catch(() => {});
+  }, 1000).unref();
 }

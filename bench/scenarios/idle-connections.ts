@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from '../lib/idle-worker.js';
 import { log, round, sleep } from '../lib/log.js';
+import { scrapeMetrics } from '../lib/metrics.js';
 import { memoryMedian, type MemorySample } from '../lib/proc.js';
 import type { BenchContext, Scenario } from './types.js';
 
@@ -59,6 +60,7 @@ export async function idleConnections(ctx: BenchContext) {
   const pid = ctx.server.pid;
   await sleep(1000); // let the server settle after registration
   const before: MemorySample | null = pid ? await memoryMedian(pid, 2000) : null;
+  const metricsBefore = await scrapeMetrics(ctx.api.httpBase);
 
   const workerCount = Math.ceil(n / config.idlePerWorker);
   const progress = new Array<number>(workerCount).fill(0);
@@ -89,6 +91,7 @@ export async function idleConnections(ctx: BenchContext) {
     log(`[idle] ${openedCount} connections live (${failed} failed) in ${(openMs / 1000).toFixed(1)}s`);
     await sleep(1000);
     const after: MemorySample | null = pid ? await memoryMedian(pid, 2000) : null;
+    const metricsAfter = await scrapeMetrics(ctx.api.httpBase);
 
     await sleep(Math.max(0, config.idleHoldS * 1000 - 3000));
     const checks = await Promise.all(workers.map((w) => w.request({ cmd: 'check', concurrency: 200 }, 'checked')));
@@ -108,6 +111,12 @@ export async function idleConnections(ctx: BenchContext) {
       rssBeforeMB: mb(before?.serverRss ?? null),
       rssAfterMB: mb(after?.serverRss ?? null),
       bytesPerConnection: delta !== null && openedCount > 0 ? Math.round(delta / openedCount) : null,
+      // from the server's /metrics when it has them (V8 heap and external buffers; GC makes these jumpy too)
+      heapUsedBeforeMB: mb(metricsBefore?.heapUsedBytes ?? null),
+      heapUsedAfterMB: mb(metricsAfter?.heapUsedBytes ?? null),
+      externalBeforeMB: mb(metricsBefore?.externalMemoryBytes ?? null),
+      externalAfterMB: mb(metricsAfter?.externalMemoryBytes ?? null),
+      serverSaysConnections: metricsAfter?.websocketConnections ?? null,
       postgresRssBeforeMB: mb(before?.childrenRss ?? null),
       postgresRssAfterMB: mb(after?.childrenRss ?? null),
       workers: workerCount,
@@ -121,4 +130,9 @@ export async function idleConnections(ctx: BenchContext) {
   }
 }
 
-export const idleConnectionsScenario: Scenario = { name: 'idleConnections', run: idleConnections };
+export const idleConnectionsScenario: Scenario = {
+  name: 'idleConnections',
+  // the RSS delta is only meaningful on a server without the garbage of the load scenarios
+  freshServer: process.env.BENCH_IDLE_SHARED_SERVER !== '1',
+  run: idleConnections,
+};

@@ -23,7 +23,8 @@ export async function maxRate(ctx: BenchContext) {
       if (p99 === null || p99 >= P99_LIMIT_MS) reasons.push(`p99 ${p99} ms`);
       if (r.lost > 0) reasons.push(`${r.lost} lost${r.drainTimedOut ? ' (no delivery for BENCH_DRAIN_S)' : ''}`);
       if (r.duplicated > 0) reasons.push(`${r.duplicated} duplicated`);
-      if (r.actualRate < rate * 0.97) reasons.push(`client only reached ${r.actualRate} msg/s`);
+      if (r.abortedOverload) reasons.push('server fell 20 s of sends behind; run stopped early');
+      else if (r.actualRate < rate * 0.97) reasons.push(`client only reached ${r.actualRate} msg/s`);
       const pass = reasons.length === 0;
       steps.push({
         rate,
@@ -31,6 +32,8 @@ export async function maxRate(ctx: BenchContext) {
         failReasons: reasons,
         actualRate: r.actualRate,
         sent: r.sent,
+        abortedOverload: r.abortedOverload,
+        acked: r.acked,
         received: r.received,
         lost: r.lost,
         duplicated: r.duplicated,
@@ -43,6 +46,7 @@ export async function maxRate(ctx: BenchContext) {
         serverCpuPct: r.serverCpuPct,
         postgresCpuPct: r.postgresCpuPct,
         clientEventLoopDelayMs: r.clientEventLoopDelayMs,
+        serverMetricsDelta: r.serverMetricsDelta,
         errorSamples: r.errorSamples,
       });
       if (pass && !failedOnce) highest = rate;

@@ -16,5 +16,7 @@ export interface BenchContext {
 export interface Scenario {
   /** Key of this scenario's figures in the output JSON, and its name in BENCH_SCENARIOS. */
   name: string;
+  /** Run on a newly started server (e.g. so memory figures are not blurred by earlier scenarios' garbage). */
+  freshServer?: boolean;
   run(ctx: BenchContext): Promise<unknown>;
 }
