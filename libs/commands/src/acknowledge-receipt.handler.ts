@@ -26,11 +26,15 @@ export class AcknowledgeReceiptHandler {
     }));
   }
 
-  /** Group read receipts are always shared; in a direct chat only when both sides have them on. */
+  /**
+   * Group read receipts are always shared; in a direct chat only when both sides have them on.
+   * Cached settings are good enough here (a change made through this process is already in the
+   * cache; one made through another instance reaches it when the cache entry is next refreshed).
+   */
   private async readReceiptsShared(userId: string, peerId: string): Promise<boolean> {
     const [mine, theirs] = await Promise.all([
-      this.aggregates.load(streams.privacy(userId), PrivacyAggregate, true),
-      this.aggregates.load(streams.privacy(peerId), PrivacyAggregate, true),
+      this.aggregates.load(streams.privacy(userId), PrivacyAggregate, false),
+      this.aggregates.load(streams.privacy(peerId), PrivacyAggregate, false),
     ]);
     return readReceiptsShared(mine.state.settings, theirs.state.settings);
   }

@@ -1,7 +1,10 @@
 import { normaliseAddressBookNumber } from '../../auth/src/phone-number.js';
 import { userIdForPhone } from '../../auth/src/user-id.js';
 import {
+  ChangeBlock,
+  decideChangeBlock,
   decideLogOutDevice,
+  directConversationId,
   decidePrivacy,
   decideUpdateProfile,
   PrivacyCommand,
@@ -10,7 +13,7 @@ import {
   UpdateProfile,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
-import { PrivacyAggregate, UserAggregate } from './aggregates.js';
+import { DirectConversationAggregate, PrivacyAggregate, UserAggregate } from './aggregates.js';
 import { UserDirectory } from './user-directory.js';
 
 type Without<C, K extends string> = C extends unknown ? Omit<C, K> : never;
@@ -45,11 +48,20 @@ export class PeopleHandler {
 
   async block(userId: string, blockedUserId: string): Promise<void> {
     if (blockedUserId !== userId) await this.users.assertExist([blockedUserId]);
-    await this.privacy({ type: 'BlockUser', userId, blockedUserId });
+    await this.changeBlock({ type: 'BlockUser', userId, blockedUserId });
   }
 
   unblock(userId: string, blockedUserId: string): Promise<void> {
-    return this.privacy({ type: 'UnblockUser', userId, blockedUserId });
+    return this.changeBlock({ type: 'UnblockUser', userId, blockedUserId });
+  }
+
+  /** On the direct conversation's stream, where sends are decided. */
+  private changeBlock(command: Omit<ChangeBlock, 'now'>): Promise<void> {
+    const stream = streams.conversation(directConversationId(command.userId, command.blockedUserId));
+    return this.aggregates.execute(stream, DirectConversationAggregate, (state) => ({
+      events: decideChangeBlock({ ...command, now: this.clock() }, state),
+      result: undefined,
+    }));
   }
 
   /**

@@ -13,7 +13,7 @@ import {
   streams,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
-import { DirectConversationAggregate, GroupAggregate, PrivacyAggregate } from './aggregates.js';
+import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
 import { UserDirectory } from './user-directory.js';
 
 export interface SendMessageInput {
@@ -89,22 +89,10 @@ export class SendMessageHandler {
       );
     }
     const recipientId = input.to.userId!;
-    let blocks = { recipientBlocksSender: false, senderBlocksRecipient: false };
-    if (recipientId !== sender.userId) {
-      await this.users.assertExist([recipientId]);
-      // Read fresh: a block must hold from the moment it was acknowledged, on every instance.
-      const [recipientPrivacy, senderPrivacy] = await Promise.all([
-        this.aggregates.load(streams.privacy(recipientId), PrivacyAggregate, true),
-        this.aggregates.load(streams.privacy(sender.userId), PrivacyAggregate, true),
-      ]);
-      blocks = {
-        recipientBlocksSender: recipientPrivacy.state.blocked.has(sender.userId),
-        senderBlocksRecipient: senderPrivacy.state.blocked.has(recipientId),
-      };
-    }
+    if (recipientId !== sender.userId) await this.users.assertExist([recipientId]);
     const conversationId = directConversationId(sender.userId, recipientId);
     return this.aggregates.execute(streams.conversation(conversationId), DirectConversationAggregate, (state) =>
-      asResult(decideSendDirectMessage({ ...draft(conversationId), recipientId, ...blocks }, state)),
+      asResult(decideSendDirectMessage({ ...draft(conversationId), recipientId }, state)),
     );
   }
 

@@ -121,11 +121,13 @@ export type GroupChanged = Event<
   }
 >;
 
-export type ConversationEvent = MessageSent;
+export type ConversationEvent = MessageSent | BlockEvent;
 export type GroupEvent = GroupChanged | MessageSent;
 export type ReceiptEvent = MessageDelivered | MessageRead;
 export type UserEvent = UserRegistered | DeviceLoggedIn | DeviceLoggedOut | ProfileUpdated;
-export type PrivacyEvent = PrivacySettingsChanged | UserBlocked | UserUnblocked | ContactsSynced;
+export type PrivacyEvent = PrivacySettingsChanged | ContactsSynced;
+/** Blocks are facts of the direct conversation between the two: a send is decided against them atomically. */
+export type BlockEvent = UserBlocked | UserUnblocked;
 export type PresenceEvent = DeviceConnected | DeviceDisconnected;
 export type DomainEvent = ConversationEvent | GroupChanged | ReceiptEvent | UserEvent | PrivacyEvent | PresenceEvent;
 export type DomainEventType = DomainEvent['type'];

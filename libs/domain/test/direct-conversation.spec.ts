@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BlockEvent,
+  decideChangeBlock,
   decideSendDirectMessage,
   evolveDirectConversation,
   initialDirectConversation,
@@ -24,8 +26,6 @@ const send = (overrides: Partial<SendDirectMessage> = {}): SendDirectMessage => 
   replyTo: null,
   forwardOf: null,
   now,
-  recipientBlocksSender: false,
-  senderBlocksRecipient: false,
   ...overrides,
 });
 
@@ -36,6 +36,29 @@ const sent = (seq: number, senderId = 'alice', clientMsgId = `c${seq}`): Message
     senderDeviceId: `${senderId}-phone`, recipientIds: [senderId === 'alice' ? 'bob' : 'alice'], clientMsgId,
     kind: 'text', body: `message ${seq}`, mediaId: null, replyTo: null, forwardOf: null, sentAt: now.toISOString(),
   },
+});
+
+const blocked = (userId: string, blockedUserId: string): BlockEvent => ({ type: 'UserBlocked', data: { userId, blockedUserId, at: now.toISOString() } });
+const unblocked = (userId: string, blockedUserId: string): BlockEvent => ({ type: 'UserUnblocked', data: { userId, blockedUserId, at: now.toISOString() } });
+
+describe('blocking within a direct conversation', () => {
+  const blocks = specify(initialDirectConversation, evolveDirectConversation, decideChangeBlock);
+  const block = (type: 'BlockUser' | 'UnblockUser', userId = 'bob', blockedUserId = 'alice') => ({ type, userId, blockedUserId, now });
+
+  it('records a block once; blocking again records nothing', () => {
+    blocks.given(sent(1)).when(block('BlockUser')).then([blocked('bob', 'alice')]);
+    blocks.given(sent(1), blocked('bob', 'alice')).when(block('BlockUser')).then([]);
+  });
+
+  it('each side blocks independently; unblocking what is not blocked records nothing', () => {
+    blocks.given(blocked('bob', 'alice')).when(block('BlockUser', 'alice', 'bob')).then([blocked('alice', 'bob')]);
+    blocks.given(blocked('alice', 'bob')).when(block('UnblockUser')).then([]);
+    blocks.given(blocked('bob', 'alice')).when(block('UnblockUser')).then([unblocked('bob', 'alice')]);
+  });
+
+  it('refuses blocking oneself', () => {
+    blocks.given().when(block('BlockUser', 'bob', 'bob')).thenThrows('cannot_block_self');
+  });
 });
 
 describe('sending a direct message', () => {
@@ -71,12 +94,17 @@ describe('sending a direct message', () => {
   });
 
   it('refuses a message to someone who blocked the sender, and to someone the sender blocked', () => {
-    conversation.given(sent(1)).when(send({ recipientBlocksSender: true })).thenThrows('blocked');
-    conversation.given(sent(1)).when(send({ senderBlocksRecipient: true })).thenThrows('you_blocked_recipient');
+    conversation.given(sent(1), blocked('bob', 'alice')).when(send()).thenThrows('blocked');
+    conversation.given(sent(1), blocked('alice', 'bob')).when(send()).thenThrows('you_blocked_recipient');
+  });
+
+  it('lets messages through again after an unblock', () => {
+    const decision = conversation.given(sent(1), blocked('bob', 'alice'), unblocked('bob', 'alice')).when(send()).result();
+    expect('events' in decision && decision.sent.seq).toBe(2);
   });
 
   it('answers a repeated clientMsgId even after a block (nothing new is appended)', () => {
-    conversation.given(sent(1)).when(send({ clientMsgId: 'c1', recipientBlocksSender: true })).then({
+    conversation.given(sent(1), blocked('bob', 'alice')).when(send({ clientMsgId: 'c1' })).then({
       duplicateOf: { messageId: 'm1', conversationId: 'd1', seq: 1, sentAt: now.toISOString() },
     });
   });

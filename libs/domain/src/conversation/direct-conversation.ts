@@ -1,37 +1,62 @@
-import { forbidden } from '../errors.js';
-import { MessageSent } from '../events.js';
+import { DomainError, forbidden } from '../errors.js';
+import { BlockEvent, ConversationEvent } from '../events.js';
 import { decideMessage, earlierSend, initialMessageLog, MessageDraft, MessageLog, recordMessage, SendDecision, sendErrors } from './message-log.js';
 
 /** What the command side needs to know about a direct conversation to decide a send. */
 export interface DirectConversation {
   participants: [string, string] | null;
   log: MessageLog;
+  /**
+   * Who of the two has blocked the other. Blocks live in the conversation's own stream, so a send
+   * is decided against the blocks at the version it appends at: no block can slip past a send.
+   */
+  blockers: Set<string>;
 }
 
 export interface SendDirectMessage extends MessageDraft {
   recipientId: string;
-  /** Either side's block stops the chat; the blocked side learns only that it may not send. */
-  recipientBlocksSender: boolean;
-  senderBlocksRecipient: boolean;
 }
 
-export const initialDirectConversation = (): DirectConversation => ({ participants: null, log: initialMessageLog() });
+export const initialDirectConversation = (): DirectConversation => ({ participants: null, log: initialMessageLog(), blockers: new Set() });
 
 export function decideSendDirectMessage(command: SendDirectMessage, state: DirectConversation): SendDecision {
   const earlier = earlierSend(state.log, command);
   if (earlier) return { duplicateOf: earlier };
   if (command.senderId === command.recipientId) throw sendErrors.self();
-  if (command.recipientBlocksSender) throw forbidden('blocked', 'you cannot send messages to this user');
-  if (command.senderBlocksRecipient) throw forbidden('you_blocked_recipient', 'unblock this user to send them messages');
+  // Either side's block stops the chat; the blocked side learns only that it may not send.
+  if (state.blockers.has(command.recipientId)) throw forbidden('blocked', 'you cannot send messages to this user');
+  if (state.blockers.has(command.senderId)) throw forbidden('you_blocked_recipient', 'unblock this user to send them messages');
   if (state.participants && !state.participants.includes(command.senderId)) {
     throw forbidden('not_a_participant', 'you are not a participant of this conversation');
   }
   return decideMessage(state.log, command, 'direct', [command.recipientId]);
 }
 
+export interface ChangeBlock {
+  type: 'BlockUser' | 'UnblockUser';
+  userId: string;
+  blockedUserId: string;
+  now: Date;
+}
+
+/** Blocking twice, or unblocking someone not blocked, records nothing: the state asked for holds. */
+export function decideChangeBlock(command: ChangeBlock, state: DirectConversation): BlockEvent[] {
+  if (command.blockedUserId === command.userId) throw new DomainError('invalid', 'cannot_block_self', 'you cannot block yourself');
+  const data = { userId: command.userId, blockedUserId: command.blockedUserId, at: command.now.toISOString() };
+  const blocking = state.blockers.has(command.userId);
+  if (command.type === 'BlockUser') return blocking ? [] : [{ type: 'UserBlocked', data }];
+  return blocking ? [{ type: 'UserUnblocked', data }] : [];
+}
+
 /** Folds one event into the state; mutates and returns it (the command side caches states). */
-export function evolveDirectConversation(state: DirectConversation, event: MessageSent): DirectConversation {
-  state.participants ??= [event.data.senderId, event.data.recipientIds[0]].sort() as [string, string];
-  recordMessage(state.log, event);
+export function evolveDirectConversation(state: DirectConversation, event: ConversationEvent): DirectConversation {
+  if (event.type === 'MessageSent') {
+    state.participants ??= [event.data.senderId, event.data.recipientIds[0]].sort() as [string, string];
+    recordMessage(state.log, event);
+  } else {
+    state.participants ??= [event.data.userId, event.data.blockedUserId].sort() as [string, string];
+    if (event.type === 'UserBlocked') state.blockers.add(event.data.userId);
+    else state.blockers.delete(event.data.userId);
+  }
   return state;
 }

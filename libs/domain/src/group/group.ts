@@ -184,6 +184,7 @@ export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupC
     recordMessage(state.log, event as MessageSent);
     return state;
   }
+  if (event.type !== 'GroupChanged') return state;
   const { change, at, groupId, atSeq } = event.data;
   const join = (userId: string, role: GroupRole) => {
     state.members.set(userId, { role, joinedAt: at, order: state.joins++ });

@@ -1,19 +1,15 @@
-import { DomainError } from '../errors.js';
-import { Audience, ContactsSynced, DEFAULT_PRIVACY, PrivacyEvent, PrivacySettings, PrivacySettingsChanged, UserBlocked, UserUnblocked } from '../events.js';
+import { Audience, ContactsSynced, DEFAULT_PRIVACY, PrivacyEvent, PrivacySettings, PrivacySettingsChanged } from '../events.js';
 
-/** What one user lets others see, whom they block, and who their contacts are. */
+/** What one user lets others see and who their contacts are (blocks live with the direct conversation). */
 export interface Privacy {
   settings: PrivacySettings;
-  blocked: Set<string>;
   contacts: Set<string>;
 }
 
-export const initialPrivacy = (): Privacy => ({ settings: { ...DEFAULT_PRIVACY }, blocked: new Set(), contacts: new Set() });
+export const initialPrivacy = (): Privacy => ({ settings: { ...DEFAULT_PRIVACY }, contacts: new Set() });
 
 export type PrivacyCommand =
   | { type: 'ChangePrivacySettings'; userId: string; settings: Partial<PrivacySettings>; now: Date }
-  | { type: 'BlockUser'; userId: string; blockedUserId: string; now: Date }
-  | { type: 'UnblockUser'; userId: string; blockedUserId: string; now: Date }
   | { type: 'SyncContacts'; userId: string; contactIds: string[]; now: Date };
 
 export function decidePrivacy(command: PrivacyCommand, state: Privacy): PrivacyEvent[] {
@@ -26,14 +22,6 @@ export function decidePrivacy(command: PrivacyCommand, state: Privacy): PrivacyE
       if (Object.keys(changed).length === 0) return [];
       return [{ type: 'PrivacySettingsChanged', data: { userId: command.userId, settings: changed, at } } satisfies PrivacySettingsChanged];
     }
-    case 'BlockUser':
-      if (command.blockedUserId === command.userId) throw new DomainError('invalid', 'cannot_block_self', 'you cannot block yourself');
-      // Blocking twice is not an error: the state asked for holds.
-      if (state.blocked.has(command.blockedUserId)) return [];
-      return [{ type: 'UserBlocked', data: { userId: command.userId, blockedUserId: command.blockedUserId, at } } satisfies UserBlocked];
-    case 'UnblockUser':
-      if (!state.blocked.has(command.blockedUserId)) return [];
-      return [{ type: 'UserUnblocked', data: { userId: command.userId, blockedUserId: command.blockedUserId, at } } satisfies UserUnblocked];
     case 'SyncContacts': {
       const contactIds = [...new Set(command.contactIds)].filter((id) => id !== command.userId).sort();
       const same = contactIds.length === state.contacts.size && contactIds.every((id) => state.contacts.has(id));
@@ -47,12 +35,6 @@ export function evolvePrivacy(state: Privacy, event: PrivacyEvent): Privacy {
   switch (event.type) {
     case 'PrivacySettingsChanged':
       state.settings = { ...state.settings, ...event.data.settings };
-      break;
-    case 'UserBlocked':
-      state.blocked.add(event.data.blockedUserId);
-      break;
-    case 'UserUnblocked':
-      state.blocked.delete(event.data.blockedUserId);
       break;
     case 'ContactsSynced':
       state.contacts = new Set(event.data.contactIds);

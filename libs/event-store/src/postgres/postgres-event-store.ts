@@ -66,11 +66,17 @@ export class PostgresEventStore implements EventStore {
   private listener?: Promise<pg.Client>;
   private readonly wakeups = new Set<() => void>();
 
+  /** Appends are written one transaction at a time on their own connection, never queued behind reads. */
+  private readonly writer: pg.Pool;
+
   constructor(
     private readonly pool: pg.Pool,
     /** Runs inside each append transaction just before COMMIT; tests use it to hold a transaction open. */
     private readonly beforeCommit?: () => Promise<void>,
-  ) {}
+  ) {
+    this.writer = new pg.Pool({ ...pool.options, max: 1 });
+    this.writer.on('error', () => undefined);
+  }
 
   static async migrate(pool: pg.Pool): Promise<void> {
     await pool.query(EVENT_STORE_SCHEMA);
@@ -106,10 +112,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.writer.connect();
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
       const streamIds = [...new Set(batch.map((a) => a.streamId))];
       const { rows } = await client.query<{ stream_id: string; version: number }>(
         'SELECT stream_id, max(stream_version) AS version FROM es_events WHERE stream_id = ANY($1) GROUP BY stream_id',
@@ -142,17 +147,19 @@ export class PostgresEventStore implements EventStore {
         await client.query('ROLLBACK');
         return;
       }
+      // The NOTIFY rides along (PostgreSQL folds identical notifications of one transaction into one).
       const inserted = await client.query<{ event_id: string; global_position: string }>(
-        `INSERT INTO es_events (event_id, stream_id, stream_version, type, data, metadata)
-         SELECT id, stream, version, type, data, metadata
-         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
-              WITH ORDINALITY AS t(id, stream, version, type, data, metadata, ord)
-         ORDER BY ord
-         RETURNING event_id, global_position`,
+        `WITH inserted AS (
+           INSERT INTO es_events (event_id, stream_id, stream_version, type, data, metadata)
+           SELECT id, stream, version, type, data, metadata
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
+                WITH ORDINALITY AS t(id, stream, version, type, data, metadata, ord)
+           ORDER BY ord
+           RETURNING event_id, global_position)
+         SELECT event_id, global_position, pg_notify('${NOTIFY_CHANNEL}', '') FROM inserted`,
         [ids, streams, streamVersions, types, data, metadata],
       );
       const positions = new Map(inserted.rows.map((r) => [r.event_id, BigInt(r.global_position)]));
-      await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, '']);
       await this.beforeCommit?.();
       await client.query('COMMIT');
       for (const { append, ids: appendIds, firstVersion } of accepted) {
@@ -243,6 +250,7 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     for (const wake of [...this.wakeups]) wake();
+    await this.writer.end().catch(() => undefined);
     const listener = this.listener;
     this.listener = undefined;
     await listener?.then((client) => client.end()).catch(() => undefined);

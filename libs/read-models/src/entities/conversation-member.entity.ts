@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export interface LastMessage {
   messageId: string;
@@ -10,8 +10,9 @@ export interface LastMessage {
 }
 
 /** The inbox: one row per (user, conversation), with that member's receipt watermarks. */
+// No index on updated_at: a user's inbox is found by the primary key and sorted in memory, and
+// leaving updated_at out of every index lets PostgreSQL update these hot rows in place (HOT).
 @Entity({ name: 'conversation_members' })
-@Index(['userId', 'updatedAt'])
 export class ConversationMemberRow {
   @PrimaryColumn({ name: 'user_id', type: 'text' }) userId: string;
   @PrimaryColumn({ name: 'conversation_id', type: 'text' }) conversationId: string;

@@ -17,7 +17,6 @@ export class InitialReadModels1764000000000 implements MigrationInterface {
       shared_read_up_to integer NOT NULL DEFAULT 0,
       visible_up_to integer,
       PRIMARY KEY (user_id, conversation_id))`);
-    await db.query(`CREATE INDEX conversation_members_inbox ON conversation_members (user_id, updated_at)`);
     await db.query(`CREATE INDEX conversation_members_conversation ON conversation_members (conversation_id)`);
     await db.query(`CREATE TABLE messages (
       conversation_id text NOT NULL, seq integer NOT NULL, message_id text NOT NULL UNIQUE,
