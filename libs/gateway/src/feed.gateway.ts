@@ -51,6 +51,7 @@ export const LOGGED_OUT_CLOSE_CODE = 4401;
 @WebSocketGateway({ path: '/v1/ws' })
 export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly clients = new Map<WebSocket, ClientState>();
+  private readonly presenceWrites = new Set<Promise<unknown>>();
   private sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -76,10 +77,15 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     }, Math.min(5_000, idleMs / 2));
   }
 
+  /** Records every open socket's disconnect before the event store closes, so last seen stays right. */
   async onApplicationShutdown() {
     clearInterval(this.sweeper);
     this.typingRelay.stop();
-    for (const socket of this.clients.keys()) socket.close(1001, 'server shutting down');
+    for (const socket of [...this.clients.keys()]) {
+      this.handleDisconnect(socket);
+      socket.close(1001, 'server shutting down');
+    }
+    await Promise.allSettled([...this.presenceWrites]);
   }
 
   handleConnection(socket: WebSocket, request: HandshakeRequest) {
@@ -167,8 +173,10 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   }
 
   private recordPresence(userId: string, event: ReturnType<typeof deviceConnected> | ReturnType<typeof deviceDisconnected>) {
-    this.events.append(streams.presence(userId), [event], 'any').catch((error) => {
-      this.runtime.logger.warn({ err: error, userId }, 'could not record presence change');
-    });
+    const write = this.events
+      .append(streams.presence(userId), [event], 'any')
+      .catch((error) => this.runtime.logger.warn({ err: error, userId }, 'could not record presence change'))
+      .finally(() => this.presenceWrites.delete(write));
+    this.presenceWrites.add(write);
   }
 }

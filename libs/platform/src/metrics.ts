@@ -3,7 +3,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Prometheus metrics of one process, served at GET /metrics. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly eventsAppended: Counter;
   readonly eventsProjected: Counter;
   readonly projectorPosition: Gauge;
   readonly openSockets: Gauge;
@@ -13,7 +12,6 @@ export class Metrics {
   constructor(prefix = 'messenger_') {
     collectDefaultMetrics({ register: this.registry, prefix });
     const registers = [this.registry];
-    this.eventsAppended = new Counter({ name: `${prefix}events_appended_total`, help: 'events appended by commands', labelNames: ['type'], registers });
     this.eventsProjected = new Counter({ name: `${prefix}events_projected_total`, help: 'events applied by the projector', registers });
     this.projectorPosition = new Gauge({ name: `${prefix}projector_position`, help: 'global position of the last projected event', registers });
     this.openSockets = new Gauge({ name: `${prefix}websocket_connections`, help: 'open client WebSockets', registers });

@@ -13,6 +13,8 @@ export class PgNotifications {
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectHandlers = new Set<() => void>();
   private connecting?: Promise<void>;
+  /** LISTEN commands run one after another: a pg client must not be given two queries at once. */
+  private listening: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -26,7 +28,7 @@ export class PgNotifications {
     if (!set) this.handlers.set(channel, (set = new Set()));
     set.add(handler);
     await this.connect();
-    if (fresh) await this.client?.query(`LISTEN ${channel}`);
+    if (fresh) await this.command(`LISTEN ${channel}`);
     return () => set!.delete(handler);
   }
 
@@ -52,10 +54,15 @@ export class PgNotifications {
         if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000);
       });
       await client.connect();
-      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
       this.client = client;
+      for (const channel of this.handlers.keys()) await this.command(`LISTEN ${channel}`);
     })();
     return this.connecting;
+  }
+
+  private command(sql: string): Promise<unknown> {
+    this.listening = this.listening.catch(() => undefined).then(() => this.client?.query(sql));
+    return this.listening;
   }
 
   private async reconnect(): Promise<void> {
