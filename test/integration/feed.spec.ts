@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
+import { Api, eventually, FeedClient, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
 /** protocol.md, "The live feed": message frames, order, `since` and the offline queue, liveness, idle close. */
@@ -10,22 +9,6 @@ const MESSAGE_KEYS = ['body', 'conversationId', 'forwardOf', 'kind', 'mediaId', 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens a raw socket and tells how the handshake ended: 101 when upgraded, else the HTTP status. */
-function handshakeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('error', (error) => reject(error));
-  });
-}
 
 function messagesOf(socket: FeedClient, conversationId?: string): any[] {
   return socket.ofType('message').filter((f) => conversationId === undefined || f.message.conversationId === conversationId);

@@ -1,6 +1,5 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
+import { Api, eventually, FeedClient, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
 import { createTestDatabase } from '../support/database.js';
 import { AppProcess, spawnApp } from '../support/processes.js';
 
@@ -13,22 +12,6 @@ import { AppProcess, spawnApp } from '../support/processes.js';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens a raw socket and tells how the handshake ended: 101 when upgraded, else the HTTP status. */
-function handshakeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('open', () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('error', (error) => reject(error));
-  });
-}
 
 describe('presence, typing and device logout across processes', () => {
   let apps: AppProcess[] = [];

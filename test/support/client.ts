@@ -152,3 +152,20 @@ export class FeedClient {
     for (const wake of waiters) wake();
   }
 }
+
+/** Opens a raw socket and tells how the handshake ended: 101 when upgraded, else the HTTP status. */
+export function handshakeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      response.resume();
+      socket.terminate();
+    });
+    socket.on('error', (error) => reject(error));
+  });
+}
