@@ -2,13 +2,18 @@
 // with the figures on stdout (everything else goes to stderr). Exit code 1 if a scenario failed.
 //
 // Environment knobs (defaults in lib/config.ts):
-//   BENCH_SCENARIOS=oneToOne,maxRate,reconnect,idleConnections   subset to run (registry order)
+//   BENCH_SCENARIOS=oneToOne,maxRate,reconnect,group256,group1024Offline,presence,typing,idleConnections,rebuild   subset (registry order)
 //   BENCH_DURATION_S=60            oneToOne duration       BENCH_ONE_TO_ONE_RATE=1000, BENCH_ONE_TO_ONE_DEVICES=1000
 //   BENCH_MAXRATE_STEPS=1000,1500,2000,3000,4000  BENCH_MAXRATE_STEP_S=10  BENCH_MAXRATE_CONTINUE=1 (go on after a failed step)
 //   BENCH_DRAIN_S=10               after the last send, wait for stragglers until none arrived for this long
 //   BENCH_RECONNECT_MISSED=1000
 //   BENCH_IDLE_CONNECTIONS=10000   BENCH_IDLE_PER_WORKER=5000  BENCH_IDLE_HOLD_S=10  BENCH_SPREAD_SOURCE_ADDRS=1
 //   BENCH_IDLE_SHARED_SERVER=1     run idleConnections on the same server as the others (default: a fresh one)
+//   BENCH_GROUP_DURATION_S=30     group256 / group1024Offline: one message every BENCH_GROUP_INTERVAL_MS=100
+//   BENCH_GROUP_SIZE=256  BENCH_BIG_GROUP_SIZE=1024  BENCH_BIG_GROUP_ONLINE=256
+//   BENCH_PRESENCE_CONTACTS=500  BENCH_PRESENCE_ROUNDS=5
+//   BENCH_TYPING_PAIRS=200  BENCH_TYPING_DURATION_S=20  BENCH_TYPING_INTERVAL_MS=600
+//   BENCH_REBUILD_EVENTS=1000000  BENCH_REBUILD_USERS=1000  BENCH_REBUILD_WAIT_LIVE=0 (do not wait for the live projector first)
 //   BENCH_SEND_VIA=ws|http         BENCH_REGISTER_CONCURRENCY=16  BENCH_CONNECT_CONCURRENCY=100
 //   BENCH_SERVER_ENTRY=<js file>   default dist/apps/embedded/src/main.js, else dist/apps/embedded/main.js
 //   BENCH_SERVER_URL=http://localhost:3000 (+ BENCH_SERVER_PID for memory/CPU figures): use a running server
@@ -62,6 +67,8 @@ async function main(): Promise<number> {
       maxRateSteps: config.maxRateSteps,
       maxRateStepS: config.maxRateStepS,
       idleConnections: config.idleConnections,
+      groupDurationS: config.groupDurationS,
+      rebuildEvents: config.rebuildEvents,
       sendVia: config.sendVia,
       externalServer: config.serverUrl,
     },

@@ -32,6 +32,22 @@ export interface BenchConfig {
   idlePerWorker: number;
   idleHoldS: number;
   idleSpreadSourceAddrs: boolean;
+  /** group256 / group1024Offline: send duration, one message every groupIntervalMs, group sizes. */
+  groupDurationS: number;
+  groupIntervalMs: number;
+  groupSize: number;
+  bigGroupSize: number;
+  /** group1024Offline: how many of the big group are connected during the load (the rest catch up after). */
+  bigGroupOnline: number;
+  presenceContacts: number;
+  presenceRounds: number;
+  typingPairs: number;
+  typingDurationS: number;
+  typingIntervalMs: number;
+  rebuildEvents: number;
+  rebuildUsers: number;
+  /** Wait for the server's live projector to project the generated events before the rebuild (and time it). */
+  rebuildWaitLive: boolean;
   registerConcurrency: number;
   connectConcurrency: number;
   /** Use an already running server instead of starting one (no RSS figures unless serverPid is set). */
@@ -69,6 +85,19 @@ export function loadConfig(): BenchConfig {
     idlePerWorker: Math.max(1, intEnv('BENCH_IDLE_PER_WORKER', 5000)),
     idleHoldS: intEnv('BENCH_IDLE_HOLD_S', 10),
     idleSpreadSourceAddrs: process.env.BENCH_SPREAD_SOURCE_ADDRS === '1',
+    groupDurationS: intEnv('BENCH_GROUP_DURATION_S', 30),
+    groupIntervalMs: Math.max(1, intEnv('BENCH_GROUP_INTERVAL_MS', 100)),
+    groupSize: Math.max(2, intEnv('BENCH_GROUP_SIZE', 256)),
+    bigGroupSize: Math.max(2, intEnv('BENCH_BIG_GROUP_SIZE', 1024)),
+    bigGroupOnline: Math.max(2, intEnv('BENCH_BIG_GROUP_ONLINE', 256)),
+    presenceContacts: Math.max(1, intEnv('BENCH_PRESENCE_CONTACTS', 500)),
+    presenceRounds: Math.max(1, intEnv('BENCH_PRESENCE_ROUNDS', 5)),
+    typingPairs: Math.max(1, intEnv('BENCH_TYPING_PAIRS', 200)),
+    typingDurationS: intEnv('BENCH_TYPING_DURATION_S', 20),
+    typingIntervalMs: Math.max(1, intEnv('BENCH_TYPING_INTERVAL_MS', 600)),
+    rebuildEvents: Math.max(1, intEnv('BENCH_REBUILD_EVENTS', 1_000_000)),
+    rebuildUsers: Math.max(2, intEnv('BENCH_REBUILD_USERS', 1000)),
+    rebuildWaitLive: process.env.BENCH_REBUILD_WAIT_LIVE !== '0',
     registerConcurrency: Math.max(1, intEnv('BENCH_REGISTER_CONCURRENCY', 16)),
     connectConcurrency: Math.max(1, intEnv('BENCH_CONNECT_CONCURRENCY', 100)),
     serverUrl: process.env.BENCH_SERVER_URL || null,

@@ -23,6 +23,9 @@ export interface ServerHandle {
   host: string;
   /** PID of the server's node process (null for an external server without BENCH_SERVER_PID). */
   pid: number | null;
+  /** The server's DATA_DIR and embedded PostgreSQL port (null for an external server). */
+  dataDir: string | null;
+  postgresPort: number | null;
   alive(): boolean;
   stop(): Promise<void>;
 }
@@ -101,6 +104,8 @@ export async function connectExternal(cfg: BenchConfig): Promise<ServerHandle> {
     port,
     host,
     pid: cfg.serverPid,
+    dataDir: null,
+    postgresPort: null,
     alive: () => true,
     stop: async () => {},
   };
@@ -220,6 +225,8 @@ export async function startServer(cfg: BenchConfig): Promise<ServerHandle> {
     port,
     host,
     pid: child.pid ?? null,
+    dataDir,
+    postgresPort: pgPort,
     alive: () => !exited,
     stop,
   };
