@@ -116,11 +116,13 @@ export class PostgresEventStore implements EventStore {
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
       const streamIds = [...new Set(batch.map((a) => a.streamId))];
-      const { rows } = await client.query<{ stream_id: string; version: number }>(
-        'SELECT stream_id, max(stream_version) AS version FROM es_events WHERE stream_id = ANY($1) GROUP BY stream_id',
+      const { rows } = await client.query<{ stream_id: string; version: number | null }>(
+        // One index probe per stream (max on the unique (stream_id, stream_version) index), however long the stream.
+        `SELECT s.stream_id, (SELECT max(stream_version) FROM es_events e WHERE e.stream_id = s.stream_id) AS version
+         FROM unnest($1::text[]) AS s(stream_id)`,
         [streamIds],
       );
-      const versions = new Map(rows.map((r) => [r.stream_id, Number(r.version)]));
+      const versions = new Map(rows.map((r) => [r.stream_id, Number(r.version ?? 0)]));
 
       const accepted: { append: PendingAppend; ids: string[]; firstVersion: number }[] = [];
       const ids: string[] = [], streams: string[] = [], streamVersions: number[] = [];
