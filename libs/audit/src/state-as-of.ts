@@ -5,18 +5,11 @@ import { evolveGroup, GroupConversation, initialGroup } from '../../domain/src/g
 import { foldReceiptProgress, messageReceiptStates, MessageStatus, ReceiptStep } from '../../domain/src/receipts/message-states.js';
 import { isGroupConversation, streams } from '../../domain/src/streams.js';
 import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import type { MessageView } from '../../protocol/src/views.js';
 import { occurredAt } from './replay.js';
 
-export interface MessageAsOf {
-  messageId: string;
-  seq: number;
-  senderId: string;
-  kind: string;
-  body: string | null;
-  mediaId: string | null;
-  replyTo: string | null;
-  forwardOf: string | null;
-  sentAt: string;
+/** A message as it stood then: the history shape plus who had it and who had read it. */
+export interface MessageAsOf extends Omit<MessageView, 'conversationId' | 'status'> {
   recipients: string[];
   delivered: { userId: string; at: string }[];
   read: { userId: string; at: string }[];

@@ -20,10 +20,6 @@ export class LocalSockets {
     return [...this.byUser.keys()];
   }
 
-  has(userId: string): boolean {
-    return this.byUser.has(userId);
-  }
-
   /** Sends an ephemeral frame (no cursor) to every socket of the user here. */
   send(userId: string, frame: string): void {
     for (const socket of this.byUser.get(userId)?.keys() ?? []) {

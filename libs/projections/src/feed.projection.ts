@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { GroupChanged, MessageRead, MessageSent, ProfileUpdated, ReceiptEvent } from '../../domain/src/events.js';
 import { isGroupConversation } from '../../domain/src/streams.js';
 import { messageView } from '../../protocol/src/views.js';
-import { visibleTo } from '../../queries/src/visibility.js';
+import { visibleTo } from '../../read-models/src/sql/visibility.js';
 import { Projection, unnestRows } from './projection.js';
 
 interface FeedEntry {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { readReceiptsHiddenSql } from './privacy.sql.js';
-import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER, visibleTo } from './visibility.js';
+import { visibleTo } from '../../read-models/src/sql/visibility.js';
+import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER } from './visibility.js';
 import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
 import { messageStatus, messageView, MessageView } from '../../protocol/src/views.js';
 

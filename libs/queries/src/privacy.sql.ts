@@ -2,7 +2,7 @@
  * SQL deciding whether `viewer` may see what `owner` shares under the privacy setting `column`
  * (last_seen, online, profile_photo, about): never if the owner blocked the viewer; always for
  * oneself; otherwise as the owner's setting says (default everyone; contacts = the viewer is
- * in the owner's synced address book). The same rule as `mayView` in libs/domain.
+ * in the owner's synced address book).
  */
 export const mayViewSql = (column: 'last_seen' | 'online' | 'profile_photo' | 'about', owner: string, viewer: string) => `(
   ${owner} = ${viewer} OR (

@@ -1,15 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { forbidden, notFound } from '../../domain/src/errors.js';
+import { visibleTo } from '../../read-models/src/sql/visibility.js';
 
-/**
- * Who may see which message, as SQL: everyone in a direct chat sees all of it; a group member
- * sees what was sent while they were a member. `VISIBLE_TO_CALLER` is over `messages m` with the
- * caller's id as `$2`.
- */
-export const visibleTo = (message: string, user: string) => `(${message}.conversation_id NOT LIKE 'g%' OR EXISTS (
-  SELECT 1 FROM group_memberships gm WHERE gm.group_id = ${message}.conversation_id AND gm.user_id = ${user}
-    AND ${message}.seq > gm.from_seq AND (gm.to_seq IS NULL OR ${message}.seq <= gm.to_seq)))`;
-
+/** `visibleTo` over `messages m` with the caller's id as `$2`. */
 export const VISIBLE_TO_CALLER = visibleTo('m', '$2');
 
 /**

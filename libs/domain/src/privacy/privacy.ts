@@ -1,4 +1,4 @@
-import { Audience, ContactsSynced, DEFAULT_PRIVACY, PrivacyEvent, PrivacySettings, PrivacySettingsChanged } from '../events.js';
+import { ContactsSynced, DEFAULT_PRIVACY, PrivacyEvent, PrivacySettings, PrivacySettingsChanged } from '../events.js';
 
 /** What one user lets others see and who their contacts are (blocks live with the direct conversation). */
 export interface Privacy {
@@ -43,14 +43,6 @@ export function evolvePrivacy(state: Privacy, event: PrivacyEvent): Privacy {
   return state;
 }
 
-/**
- * May `viewer` see what `owner` shares with `audience`? Nobody the owner blocked sees anything;
- * "contacts" means the viewer is in the owner's synced address book.
- */
-export function mayView(audience: Audience, relation: { isContact: boolean; blocked: boolean }): boolean {
-  if (relation.blocked) return false;
-  return audience === 'everyone' || (audience === 'contacts' && relation.isContact);
-}
 
 /** Reciprocal, as WhatsApp: read receipts flow in a direct chat only when both have them on. */
 export const readReceiptsShared = (a: PrivacySettings, b: PrivacySettings) => a.readReceipts && b.readReceipts;
