@@ -352,7 +352,7 @@ describe('WebSocket handshake', () => {
     const user = await registerUser(api);
     expect(await handshake(`${system.wsUrl}?token=${encodeURIComponent(user.token)}`)).toEqual({ opened: true });
     const feed = await FeedClient.connect(system.wsUrl, user.token);
-    expect(feed.ofType('pong')[0]).toEqual({ type: 'pong', serverTime: expect.any(String) });
+    expect(feed.ofType('pong')[0]).toEqual({ type: 'pong', serverTime: expect.any(String), cursor: expect.stringMatching(/^\d+$/) });
     await feed.close();
   });
 });

@@ -157,7 +157,7 @@ describe('group read models: live projection equals a rebuild', () => {
     // g1: alice, bob (twice: removed and back), carol, dave; g2: erin, alice, bob, carol.
     expect(live.group_memberships).toHaveLength(5 + 4);
     expect(live.receipt_history.length).toBeGreaterThan(10);
-    expect((live.feed_events as { payload: { type: string } }[]).filter((e) => e.payload.type === 'group').length).toBe(11 + 3);
+    expect((live.feed_events as { frame: string }[]).filter((e) => JSON.parse(e.frame).type === 'group').length).toBe(11 + 3);
   });
 
   it('rebuilding the read models from the log gives identical rows', async () => {

@@ -78,11 +78,14 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
 /** One device's socket: records every frame and lets a test wait for the ones it expects. */
 export class FeedClient {
   readonly frames: any[] = [];
+  /** Every frame's text as it arrived. */
+  readonly raw: string[] = [];
   private waiters: (() => void)[] = [];
   closed?: { code: number; reason: string };
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
+      this.raw.push(String(data));
       this.frames.push(JSON.parse(String(data)));
       this.notify();
     });

@@ -25,8 +25,8 @@ import { MessagesController } from './messages.controller.js';
     { provide: UserDirectory, inject: [AggregateStore, DataSource], useFactory: (a: AggregateStore, db: DataSource) => new UserDirectory(a, db) },
     {
       provide: SendMessageHandler,
-      inject: [AggregateStore, UserDirectory, DataSource],
-      useFactory: (a: AggregateStore, users: UserDirectory, db: DataSource) => new SendMessageHandler(a, users, db),
+      inject: [AggregateStore, UserDirectory],
+      useFactory: (a: AggregateStore, users: UserDirectory) => new SendMessageHandler(a, users),
     },
     { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
   ],

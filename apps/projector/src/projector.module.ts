@@ -7,14 +7,28 @@ import type { Runtime } from '../../../libs/platform/src/runtime.js';
 import { Projector } from '../../../libs/projections/src/projector.js';
 import { AnalyticsPublisherModule } from './analytics-publisher.module.js';
 
+const LAG_SAMPLE_MS = 1_000;
+
 class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private lagSampler?: NodeJS.Timeout;
+
   constructor(
     @Inject(Projector) private readonly projector: Projector,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
   async onApplicationBootstrap() {
     await this.projector.start(this.runtime.config.PROJECTOR_BATCH_SIZE);
+    // How far reads may lag behind writes: the log head minus what the projector has applied.
+    this.lagSampler = setInterval(() => {
+      this.store
+        .headPosition()
+        .then((head) => this.metrics.projectorLag.set(Math.max(0, Number(head - this.projector.position))))
+        .catch(() => undefined);
+    }, LAG_SAMPLE_MS);
+    this.lagSampler.unref();
     this.projector.failed.catch((error) => {
       // A projection that cannot apply an event must not be skipped past: stop, loudly.
       this.runtime.logger.fatal({ err: error }, 'projector stopped');
@@ -24,6 +38,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationShutdown() {
+    clearInterval(this.lagSampler);
     return this.projector.stop();
   }
 }

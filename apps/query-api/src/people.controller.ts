@@ -1,13 +1,15 @@
-import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
 import type { Principal } from '../../../libs/auth/src/tokens.js';
 import { PeopleQuery } from '../../../libs/queries/src/people.query.js';
 import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
+import { ReadYourWrites } from '../../../libs/queries/src/read-your-writes.js';
 
 @ApiTags('people')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
+@UseInterceptors(ReadYourWrites)
 @Controller('v1')
 export class PeopleController {
   constructor(

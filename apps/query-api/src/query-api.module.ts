@@ -2,7 +2,7 @@ import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@
 import { DataSource } from 'typeorm';
 import { CommandHandlersModule } from '../../command-api/src/command-api.module.js';
 import { FeedGateway } from '../../../libs/gateway/src/feed.gateway.js';
-import { FeedTail } from '../../../libs/gateway/src/feed-tail.js';
+import { EventLogTail } from '../../../libs/gateway/src/event-log-tail.js';
 import { LocalSockets } from '../../../libs/gateway/src/local-sockets.js';
 import { PresenceFanout } from '../../../libs/gateway/src/presence-fanout.js';
 import { TypingRelay } from '../../../libs/gateway/src/typing-relay.js';
@@ -14,25 +14,29 @@ import { ConversationsQuery } from '../../../libs/queries/src/conversations.quer
 import { GroupsQuery } from '../../../libs/queries/src/groups.query.js';
 import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
 import { ReceiptsQuery } from '../../../libs/queries/src/receipts.query.js';
+import { ReadYourWrites, ReadYourWritesFence } from '../../../libs/queries/src/read-your-writes.js';
 import { ConversationsController } from './conversations.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
 
-/** Starts following the feed, presence and typing channels before the socket accepts clients. */
+/** Starts following the event log, the projections' progress, presence and typing before the socket accepts clients. */
 class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(FeedTail) private readonly tail: FeedTail,
+    @Inject(EventLogTail) private readonly tail: EventLogTail,
+    @Inject(ReadYourWritesFence) private readonly fence: ReadYourWritesFence,
     @Inject(PresenceFanout) private readonly presence: PresenceFanout,
     @Inject(TypingRelay) private readonly typing: TypingRelay,
     @Inject(PgNotifications) private readonly notifications: PgNotifications,
   ) {}
   async onApplicationBootstrap() {
+    await this.fence.start(this.notifications);
     await this.tail.start();
     await this.presence.start(this.notifications);
     await this.typing.start(this.notifications);
   }
   onApplicationShutdown() {
+    this.fence.stop();
     return this.tail.stop();
   }
 }
@@ -51,16 +55,24 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
       useFactory: (db: DataSource, sockets: LocalSockets, runtime: Runtime) => new PresenceFanout(db, sockets, runtime.logger),
     },
     {
+      provide: ReadYourWritesFence,
+      inject: [DataSource, RUNTIME],
+      useFactory: (db: DataSource, runtime: Runtime) =>
+        new ReadYourWritesFence(db, runtime.eventStore, runtime.metrics, runtime.config.READ_FENCE_TIMEOUT_MS),
+    },
+    ReadYourWrites,
+    {
       provide: TypingRelay,
-      inject: [DataSource, LocalSockets, RUNTIME],
-      useFactory: (db: DataSource, sockets: LocalSockets, runtime: Runtime) => new TypingRelay(db, sockets, runtime.logger),
+      inject: [DataSource, LocalSockets, ReadYourWritesFence, RUNTIME],
+      useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime) =>
+        new TypingRelay(db, sockets, fence, runtime.logger),
     },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },
     {
-      provide: FeedTail,
-      inject: [DataSource, RUNTIME],
-      useFactory: (db: DataSource, runtime: Runtime) => new FeedTail(db, runtime.notifications, runtime.logger),
+      provide: EventLogTail,
+      inject: [RUNTIME],
+      useFactory: (runtime: Runtime) => new EventLogTail(runtime.eventStore, runtime.metrics, runtime.logger),
     },
     LiveChannelsLifecycle,
     FeedGateway,

@@ -6,6 +6,7 @@ import {
   notFound,
   ReceiptKind,
   readReceiptsShared,
+  sendersSeenBy,
   streams,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
@@ -18,10 +19,10 @@ export class AcknowledgeReceiptHandler {
   ) {}
 
   async acknowledge(userId: string, conversationId: string, kind: ReceiptKind, upToSeq: number): Promise<void> {
-    const { lastSeq, peerId } = await this.scope(userId, conversationId);
+    const { lastSeq, peerId, concerned } = await this.scope(userId, conversationId);
     const readReceiptsShared = peerId === undefined || (await this.readReceiptsShared(userId, peerId));
-    await this.aggregates.execute(streams.receipts(conversationId, userId), ReceiptWatermarkAggregate, (state) => ({
-      events: decideAcknowledgeReceipt({ conversationId, userId, kind, upToSeq, lastSeq, readReceiptsShared, now: this.clock() }, state),
+    return this.aggregates.execute(streams.receipts(conversationId, userId), ReceiptWatermarkAggregate, (state) => ({
+      events: decideAcknowledgeReceipt({ conversationId, userId, kind, upToSeq, lastSeq, readReceiptsShared, concerned, now: this.clock() }, state),
       result: undefined,
     }));
   }
@@ -39,17 +40,21 @@ export class AcknowledgeReceiptHandler {
     return readReceiptsShared(mine.state.settings, theirs.state.settings);
   }
 
-  /** The highest seq this user may acknowledge, and the other side of a direct chat; refuses strangers. */
-  private async scope(userId: string, conversationId: string): Promise<{ lastSeq: number; peerId?: string }> {
+  /** The highest seq this user may acknowledge, the other side of a direct chat, and whom a watermark concerns; refuses strangers. */
+  private async scope(
+    userId: string,
+    conversationId: string,
+  ): Promise<{ lastSeq: number; peerId?: string; concerned: (afterSeq: number, upToSeq: number) => string[] }> {
     const stream = streams.conversation(conversationId);
     if (isGroupConversation(conversationId)) {
       const group = await this.aggregates.load(stream, GroupAggregate, true);
-      return { lastSeq: acknowledgeableSeq(group.state, userId) };
+      return { lastSeq: acknowledgeableSeq(group.state, userId), concerned: (after, upTo) => sendersSeenBy(group.state, userId, after, upTo) };
     }
     const direct = await this.aggregates.load(stream, DirectConversationAggregate, true);
     const participants = direct.state.participants;
     if (!participants) throw notFound('conversation_not_found', 'no conversation with that id');
     if (!participants.includes(userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
-    return { lastSeq: direct.state.log.lastSeq, peerId: participants.find((id) => id !== userId) ?? userId };
+    const peerId = participants.find((id) => id !== userId) ?? userId;
+    return { lastSeq: direct.state.log.lastSeq, peerId, concerned: () => [peerId] };
   }
 }

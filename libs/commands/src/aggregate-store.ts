@@ -1,4 +1,4 @@
-import { EventStore, EventToAppend, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
+import { AppendOptions, EventStore, EventToAppend, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
 
 export interface AggregateType<State, Event extends { type: string; data: object }> {
   /** Names the cache entry: one stream may be read as different aggregates. */
@@ -46,6 +46,7 @@ export class AggregateStore {
     streamId: string,
     type: AggregateType<S, E>,
     decide: (state: S) => Decision<E, R>,
+    options?: AppendOptions,
   ): Promise<R> {
     return this.serialised(streamId, async () => {
       let refresh = false;
@@ -54,7 +55,7 @@ export class AggregateStore {
         const { events, result } = decide(current.state);
         if (events.length === 0) return result;
         try {
-          const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version);
+          const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version, options);
           for (const event of events) type.evolve(current.state, event);
           this.remember(`${type.name}:${streamId}`, { state: current.state, version: nextVersion });
           return result;

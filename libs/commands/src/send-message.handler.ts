@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { ClaimTakenError } from '../../event-store/src/event-store.port.js';
 import {
   decideSendDirectMessage,
+  conversationOfStream,
   decideSendGroupMessage,
   directConversationId,
+  DomainError,
   isGroupConversation,
   notFound,
   MessageDraft,
   MessageKind,
   SendDecision,
+  sendClaim,
+  sendKey,
   SentMessage,
   streams,
 } from '../../domain/src/index.js';
@@ -41,29 +45,26 @@ const asResult = (decision: SendDecision) =>
     ? { events: [], result: { ...decision.duplicateOf, duplicate: true } }
     : { events: decision.events, result: { ...decision.sent, duplicate: false } };
 
-const RECENT_SENDS = 100_000;
-
 export class SendMessageHandler {
-  /** This process's latest sends by (sender, clientMsgId): covers the moment before the read model has them. */
-  private readonly recentSends = new Map<string, SentMessage>();
-
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly users: UserDirectory,
-    private readonly db: DataSource,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Idempotent by (sender, clientMsgId), exactly and with no read model: a repeat in the same
+   * conversation is answered from the conversation's state; the send's claim in the event store
+   * (`sendClaim`) refuses a repeat to another conversation, which is then answered from the
+   * conversation that holds the claim.
+   */
   async send(sender: Sender, input: SendMessageInput): Promise<SendResult> {
-    // clientMsgId is unique per sender: a repeat to another conversation is answered too. The
-    // conversation's own state answers repeats in it exactly; these cover the other conversations.
-    const key = `${sender.userId}\u0000${input.clientMsgId}`;
-    const elsewhere = this.recentSends.get(key) ?? (await this.earlierSend(sender.userId, input.clientMsgId));
-    if (elsewhere) return { ...elsewhere, duplicate: true };
-    const result = await this.decideAndAppend(sender, input);
-    this.recentSends.set(key, { messageId: result.messageId, conversationId: result.conversationId, seq: result.seq, sentAt: result.sentAt });
-    if (this.recentSends.size > RECENT_SENDS) this.recentSends.delete(this.recentSends.keys().next().value!);
-    return result;
+    try {
+      return await this.decideAndAppend(sender, input);
+    } catch (error) {
+      if (!(error instanceof ClaimTakenError)) throw error;
+      return this.earlierSend(sender, input.clientMsgId, error.holder);
+    }
   }
 
   private async decideAndAppend(sender: Sender, input: SendMessageInput): Promise<SendResult> {
@@ -84,24 +85,31 @@ export class SendMessageHandler {
     if (input.to.groupId !== undefined) {
       const groupId = input.to.groupId;
       if (!isGroupConversation(groupId)) throw notFound('group_not_found', 'no group with that id');
-      return this.aggregates.execute(streams.conversation(groupId), GroupAggregate, (state) =>
-        asResult(decideSendGroupMessage({ ...draft(groupId), groupId }, state)),
+      return this.aggregates.execute(
+        streams.conversation(groupId),
+        GroupAggregate,
+        (state) => asResult(decideSendGroupMessage({ ...draft(groupId), groupId }, state)),
+        { claims: [sendClaim(sender.userId, input.clientMsgId)] },
       );
     }
     const recipientId = input.to.userId!;
     if (recipientId !== sender.userId) await this.users.assertExist([recipientId]);
     const conversationId = directConversationId(sender.userId, recipientId);
-    return this.aggregates.execute(streams.conversation(conversationId), DirectConversationAggregate, (state) =>
-      asResult(decideSendDirectMessage({ ...draft(conversationId), recipientId }, state)),
+    return this.aggregates.execute(
+      streams.conversation(conversationId),
+      DirectConversationAggregate,
+      (state) => asResult(decideSendDirectMessage({ ...draft(conversationId), recipientId }, state)),
+      { claims: [sendClaim(sender.userId, input.clientMsgId)] },
     );
   }
 
-  private async earlierSend(senderId: string, clientMsgId: string): Promise<SentMessage | undefined> {
-    const rows: { message_id: string; conversation_id: string; seq: number; sent_at: Date }[] = await this.db.query(
-      'SELECT message_id, conversation_id, seq, sent_at FROM messages WHERE sender_id = $1 AND client_msg_id = $2 LIMIT 1',
-      [senderId, clientMsgId],
-    );
-    const row = rows[0];
-    return row && { messageId: row.message_id, conversationId: row.conversation_id, seq: row.seq, sentAt: row.sent_at.toISOString() };
+  private async earlierSend(sender: Sender, clientMsgId: string, holder: string): Promise<SendResult> {
+    const log = isGroupConversation(conversationOfStream(holder))
+      ? (await this.aggregates.load(holder, GroupAggregate, true)).state.log
+      : (await this.aggregates.load(holder, DirectConversationAggregate, true)).state.log;
+    const earlier = log.sends.get(sendKey(sender.userId, clientMsgId));
+    // Only a claim whose events were never appended (EventStoreDB, after a failure between the two) has no send.
+    if (!earlier) throw new DomainError('conflict', 'client_msg_id_in_use', 'this clientMsgId is held by another conversation; use a new one');
+    return { ...earlier, duplicate: true };
   }
 }

@@ -4,9 +4,8 @@ import { AggregateStore } from './aggregate-store.js';
 import { UserAggregate } from './aggregates.js';
 
 /**
- * Answers "do these users exist?" for commands. The users read model answers most ids in one
- * query; ids it does not know yet (registered a moment ago, not projected) are checked against
- * their streams, so the answer is exact.
+ * Answers "do these users exist?" for commands from the users' own streams (the command side's
+ * state, never a read model), so a user registered a moment ago is known at once.
  */
 export class UserDirectory {
   /** Registration is permanent, so a user once seen registered never needs checking again. */
@@ -41,13 +40,8 @@ export class UserDirectory {
   async assertExist(userIds: string[]): Promise<void> {
     const unique = [...new Set(userIds)].filter((id) => !this.known.has(id));
     if (unique.length === 0) return;
-    const rows: { user_id: string }[] = await this.db.query('SELECT user_id FROM users WHERE user_id = ANY($1)', [unique]);
-    const known = new Set(rows.map((r) => r.user_id));
-    const unknown: string[] = [];
-    for (const userId of unique.filter((id) => !known.has(id))) {
-      const user = await this.aggregates.load(streams.user(userId), UserAggregate, true);
-      if (!user.state.registered) unknown.push(userId);
-    }
+    const users = await Promise.all(unique.map((userId) => this.aggregates.load(streams.user(userId), UserAggregate, true)));
+    const unknown = unique.filter((_, i) => !users[i].state.registered);
     for (const id of unique) if (!unknown.includes(id)) this.known.add(id);
     if (unknown.length > 0) {
       throw new DomainError('not_found', 'user_not_found', unknown.length === 1 ? 'no user with that id' : 'no users with those ids', { userIds: unknown });

@@ -9,6 +9,8 @@
  */
 export const EVENT_SCHEMA_VERSIONS: Record<string, number> = {
   MessageSent: 2,
+  MessageDelivered: 2,
+  MessageRead: 2,
 };
 
 /**
@@ -35,4 +37,18 @@ function messageSentV1ToV2(data: Record<string, unknown>): Record<string, unknow
   };
 }
 
-export const EVENT_UPCASTERS = [{ type: 'MessageSent', fromVersion: 1, upcast: messageSentV1ToV2 }];
+/**
+ * MessageDelivered / MessageRead v1 had no `audience`: the feed worked it out from read models.
+ * v2 records it with the event. Who else a v1 receipt concerned cannot be told from the event
+ * alone, so a v1 receipt reaches only the acknowledging user's devices.
+ */
+function receiptV1ToV2(data: Record<string, unknown>): Record<string, unknown> {
+  if (Array.isArray(data.audience)) return data;
+  return { ...data, audience: typeof data.userId === 'string' ? [data.userId] : [] };
+}
+
+export const EVENT_UPCASTERS = [
+  { type: 'MessageSent', fromVersion: 1, upcast: messageSentV1ToV2 },
+  { type: 'MessageDelivered', fromVersion: 1, upcast: receiptV1ToV2 },
+  { type: 'MessageRead', fromVersion: 1, upcast: receiptV1ToV2 },
+];

@@ -40,6 +40,12 @@ interface ReceiptData extends Record<string, unknown> {
   /** Watermark: every message of the conversation up to this seq. */
   upToSeq: number;
   at: string;
+  /**
+   * Who is told on the feed: the acknowledging user and, when the receipt is shared, the other
+   * side of a direct chat or the senders of the group messages the watermark newly covers.
+   * Decided by the command, so the feed needs no state to address the frame.
+   */
+  audience: string[];
 }
 export type MessageDelivered = Event<'MessageDelivered', ReceiptData>;
 /** `shared` is false when read receipts are off on either side of a direct chat: the read is kept but not shown to others. */

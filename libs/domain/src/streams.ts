@@ -9,6 +9,13 @@ export const streams = {
   privacy: (userId: string) => `privacy-${userId}`,
 };
 
+/** The idempotency key of a send, claimed in the event store: a sender's clientMsgId names one message, whatever the conversation. */
+export const sendClaim = (senderId: string, clientMsgId: string) =>
+  'send-' + createHash('sha256').update(`${senderId}\u0000${clientMsgId}`).digest('base64url');
+
+/** The conversation a `conversation-…` stream belongs to. */
+export const conversationOfStream = (streamId: string) => streamId.slice('conversation-'.length);
+
 /** Group ids are minted by the server; the group's conversationId is its groupId. */
 export const newGroupId = (uuid: string) => 'g' + uuid.replace(/-/g, '');
 

@@ -14,6 +14,7 @@ import {
   initialGroup,
   MessageSent,
   SendGroupMessage,
+  sendersSeenBy,
 } from '../src/index.js';
 import { specify } from './given-when-then.js';
 
@@ -330,6 +331,23 @@ describe('removing a member', () => {
     const state = fold(created(), sent(1, 'alice', ['bob', 'carol']), removed('alice', 'bob', ['alice', 'carol'], 1), sent(2, 'alice', ['carol']));
     expect([...state.members.keys()]).toEqual(['alice', 'carol']);
     expect(state.departedAtSeq.get('bob')).toBe(1);
+  });
+
+  it('a receipt concerns the senders of the messages the member could see in its range', () => {
+    const state = fold(
+      created(),
+      sent(1, 'alice', ['bob', 'carol']),
+      removed('alice', 'bob', ['alice', 'carol'], 1),
+      sent(2, 'carol', ['alice']),
+      added('alice', ['bob'], ['alice', 'bob', 'carol'], 2),
+      sent(3, 'carol', ['alice', 'bob']),
+      sent(4, 'bob', ['alice', 'carol']),
+    );
+    expect(sendersSeenBy(state, 'bob', 0, 4).sort()).toEqual(['alice', 'carol']);
+    // Message 2 came while bob was away: its sender is not told of bob's watermark.
+    expect(sendersSeenBy(state, 'bob', 1, 2)).toEqual([]);
+    expect(sendersSeenBy(state, 'bob', 3, 4)).toEqual([]);
+    expect(sendersSeenBy(state, 'carol', 0, 2)).toEqual(['alice']);
   });
 });
 

@@ -12,10 +12,16 @@ const now = new Date('2026-11-24T12:00:00.000Z');
 const at = now.toISOString();
 const watermark = specify(initialReceiptWatermark, evolveReceiptWatermark, decideAcknowledgeReceipt);
 const ack = (kind: 'delivered' | 'read', upToSeq: number, lastSeq = 10): AcknowledgeReceipt => ({
-  conversationId: 'd1', userId: 'bob', kind, upToSeq, lastSeq, now, readReceiptsShared: true,
+  conversationId: 'd1', userId: 'bob', kind, upToSeq, lastSeq, now, readReceiptsShared: true, concerned: () => ['alice'],
 });
-const delivered = (upToSeq: number): ReceiptEvent => ({ type: 'MessageDelivered', data: { conversationId: 'd1', userId: 'bob', upToSeq, at } });
-const read = (upToSeq: number, shared = true): ReceiptEvent => ({ type: 'MessageRead', data: { conversationId: 'd1', userId: 'bob', upToSeq, at, shared } });
+const delivered = (upToSeq: number): ReceiptEvent => ({
+  type: 'MessageDelivered',
+  data: { conversationId: 'd1', userId: 'bob', upToSeq, at, audience: ['bob', 'alice'] },
+});
+const read = (upToSeq: number, shared = true): ReceiptEvent => ({
+  type: 'MessageRead',
+  data: { conversationId: 'd1', userId: 'bob', upToSeq, at, audience: shared ? ['bob', 'alice'] : ['bob'], shared },
+});
 
 describe('receipt watermarks', () => {
   it('a delivered receipt moves the delivered watermark', () => {
@@ -42,6 +48,16 @@ describe('receipt watermarks', () => {
 
   it('records a read that is not shared when read receipts are off', () => {
     watermark.given(delivered(4)).when({ ...ack('read', 4), readReceiptsShared: false }).then([read(4, false)]);
+  });
+
+  it('addresses each event to the user and to whom the range it newly covers concerns', () => {
+    const ranges: [number, number][] = [];
+    const events = watermark
+      .given(delivered(2), read(1))
+      .when({ ...ack('read', 6), concerned: (afterSeq, upToSeq) => (ranges.push([afterSeq, upToSeq]), afterSeq === 2 ? ['carol'] : ['carol', 'dave']) })
+      .result();
+    expect(ranges).toEqual([[2, 6], [1, 6]]);
+    expect(events.map((e) => e.data.audience)).toEqual([['bob', 'carol'], ['bob', 'carol', 'dave']]);
   });
 
   it('acknowledging 500 messages at once is one watermark event', () => {

@@ -37,6 +37,17 @@ export interface AppendResult {
   positions: bigint[];
 }
 
+export interface AppendOptions {
+  /**
+   * Keys this append claims for good: at most one stream ever holds a key. The append that first
+   * claims a key holds it for its stream; a later append to another stream claiming it is
+   * rejected with ClaimTakenError naming the holder, atomically with the events (nothing is
+   * appended). An append to the holder's own stream may claim it again: that stream's version
+   * check arbitrates. Used for idempotency keys that span streams (a sender's clientMsgId).
+   */
+  claims?: string[];
+}
+
 export interface CatchUpSubscription {
   /** Resolves once the subscription has stopped and no handler call is running. */
   stop(): Promise<void>;
@@ -55,9 +66,10 @@ export interface SubscribeOptions {
 export interface EventStore {
   /**
    * Appends atomically, checking the stream's version.
-   * Rejects with WrongExpectedVersionError when the stream is not at `expected`.
+   * Rejects with WrongExpectedVersionError when the stream is not at `expected`, and with
+   * ClaimTakenError when another stream holds one of `options.claims`.
    */
-  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion): Promise<AppendResult>;
+  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream with version > afterVersion, in stream order. */
   readStream(streamId: string, afterVersion?: number): Promise<StoredEvent[]>;
   /** Up to `limit` events of the whole log with position > after, in position order. */
@@ -79,5 +91,16 @@ export class WrongExpectedVersionError extends Error {
   ) {
     super(`stream ${streamId} is at version ${actual}, expected ${expected}`);
     this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export class ClaimTakenError extends Error {
+  constructor(
+    readonly key: string,
+    /** The stream that holds the key. */
+    readonly holder: string,
+  ) {
+    super(`claim ${key} is held by stream ${holder}`);
+    this.name = 'ClaimTakenError';
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore, StoredEvent, WrongExpectedVersionError } from '../src/event-store.port.js';
+import { ClaimTakenError, EventStore, StoredEvent, WrongExpectedVersionError } from '../src/event-store.port.js';
 
 /**
  * The behaviour every event store adapter must have. Streams get random names, so the suite
@@ -85,6 +85,33 @@ export function describeEventStoreConformance(
       } finally {
         await Promise.all(others.map(dispose));
       }
+    });
+
+    it('a claimed key belongs to one stream: another stream claiming it is refused and appends nothing', async () => {
+      const [a, b, key] = [stream('claim-a'), stream('claim-b'), `key-${randomUUID()}`];
+      await store.append(a, [event(1)], 0, { claims: [key] });
+      const refused = await store.append(b, [event(2)], 0, { claims: [key] }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ClaimTakenError);
+      expect((refused as ClaimTakenError).holder).toBe(a);
+      expect(await store.readStream(b)).toEqual([]);
+      // The holder's own stream may claim it again (its version check arbitrates).
+      await store.append(a, [event(3)], 1, { claims: [key] });
+      expect((await store.readStream(a)).map((e) => e.data.n)).toEqual([1, 3]);
+    });
+
+    it('of concurrent appends to different streams claiming one key, exactly one wins; the others fail alone', async () => {
+      const key = `key-${randomUUID()}`;
+      const streams = Array.from({ length: 8 }, (_, i) => stream(`claim-race-${i}`));
+      const bystander = stream('claim-bystander');
+      const results = await Promise.allSettled([
+        ...streams.map((id) => store.append(id, [event(1)], 0, { claims: [key] })),
+        store.append(bystander, [event(1)], 0, { claims: [`other-${randomUUID()}`] }),
+      ]);
+      expect(results.slice(0, 8).filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.slice(0, 8)) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ClaimTakenError);
+      expect(results[8].status).toBe('fulfilled');
+      const written = await Promise.all(streams.map((id) => store.readStream(id)));
+      expect(written.filter((events) => events.length > 0)).toHaveLength(1);
     });
 
     it('reads the whole log after a position, exclusive, in position order', async () => {

@@ -1,37 +1,50 @@
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
-import { frameSql } from './feed-frames.js';
-import type { FeedItem, FeedListener } from './feed-tail.js';
+import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
+import { FEED_PROJECTION } from '../../projections/src/feed.projection.js';
+import type { EventLogTail, FeedItem, FeedListener } from './event-log-tail.js';
 
 const CATCH_UP_PAGE = 1_000;
 
 /**
- * Delivery to one socket: first what it missed (after its cursor), then live items. Live items
- * that arrive during the catch-up wait in a buffer; every item goes out at most once and in
- * position order, because only positions above the last one sent are sent.
+ * Delivery to one socket: first what it missed (after its cursor), then live items. The hand-over
+ * is exact by position: the socket registers with the live tail first and learns the position L
+ * after which the tail will hand it every item; the catch-up covers (since, L] from the stored
+ * feed as far as the projector has written it, and from the event log itself beyond that (so a
+ * lagging projector delays nothing); live items wait in a buffer meanwhile. Only positions above
+ * the last one sent go out, so nothing is sent twice or out of order.
  */
 export class FeedSession implements FeedListener {
   private sentUpTo = 0n;
   private buffer: FeedItem[] | undefined = [];
+  private readonly liveAfter: bigint;
   /** Resolves once the starting point is fixed: only then may the socket be called live. */
   readonly ready: Promise<void>;
   private readonly caughtUp: Promise<void>;
+  readonly unsubscribe: () => void;
 
   /**
    * `since` is the client's cursor. Without one, the start is the event log's head now: what was
-   * appended before the socket opened is not sent, even if it is not projected yet.
+   * appended before the socket opened is not sent.
    */
   constructor(
     private readonly db: DataSource,
-    store: EventStore,
+    private readonly store: EventStore,
+    tail: EventLogTail,
     private readonly userId: string,
     since: bigint | undefined,
     private readonly send: (frame: string) => void,
   ) {
+    ({ liveAfter: this.liveAfter, unsubscribe: this.unsubscribe } = tail.subscribe(userId, this));
     this.ready = (since === undefined ? store.headPosition() : Promise.resolve(since)).then((start) => {
       this.sentUpTo = start;
     });
-    this.caughtUp = this.ready.then(() => this.catchUp());
+    this.caughtUp = this.ready.then(() => (since === undefined ? this.goLive() : this.catchUp()));
+  }
+
+  /** Where this socket stands: the cursor of the last item sent, or the point from which it receives live items. */
+  get cursor(): string {
+    return this.sentUpTo.toString();
   }
 
   deliver(item: FeedItem): void {
@@ -45,16 +58,39 @@ export class FeedSession implements FeedListener {
   }
 
   private async catchUp(): Promise<void> {
+    // The checkpoint first: every feed row at or below it is committed and visible.
+    const [checkpoint]: { position: string }[] = await this.db.query('SELECT position FROM projection_checkpoints WHERE projection = $1', [
+      FEED_PROJECTION,
+    ]);
+    const projected = BigInt(checkpoint?.position ?? 0);
+    const storedUpTo = projected < this.liveAfter ? projected : this.liveAfter;
     let rows: { position: string; frame: string }[];
     do {
       rows = await this.db.query(
-        `SELECT i.position, ${frameSql('e', 'i.own')} AS frame
+        `SELECT i.position, CASE WHEN i.own AND e.own_frame IS NOT NULL THEN e.own_frame ELSE e.frame END AS frame
          FROM feed_items i JOIN feed_events e ON e.position = i.position
-         WHERE i.user_id = $1 AND i.position > $2 ORDER BY i.position LIMIT ${CATCH_UP_PAGE}`,
-        [this.userId, this.sentUpTo.toString()],
+         WHERE i.user_id = $1 AND i.position > $2 AND i.position <= $3 ORDER BY i.position LIMIT ${CATCH_UP_PAGE}`,
+        [this.userId, this.sentUpTo.toString(), storedUpTo.toString()],
       );
       for (const row of rows) this.sendIfNew({ position: BigInt(row.position), frame: row.frame });
     } while (rows.length === CATCH_UP_PAGE);
+    // Beyond the projector: the log itself, through the same frames the live tail sends.
+    let after = this.sentUpTo > storedUpTo ? this.sentUpTo : storedUpTo;
+    while (after < this.liveAfter) {
+      const events = await this.store.readAll(after, CATCH_UP_PAGE);
+      if (events.length === 0) break;
+      for (const event of events) {
+        if (event.globalPosition > this.liveAfter) break;
+        const delivery = feedDeliveryOf(event as unknown as LoggedEvent);
+        const recipient = delivery?.recipients.find((r) => r.userId === this.userId);
+        if (delivery && recipient) this.sendIfNew({ position: delivery.position, frame: frameFor(delivery, recipient.own) });
+      }
+      after = events[events.length - 1].globalPosition;
+    }
+    this.goLive();
+  }
+
+  private goLive(): void {
     const buffered = this.buffer ?? [];
     this.buffer = undefined;
     for (const item of buffered) this.sendIfNew(item);

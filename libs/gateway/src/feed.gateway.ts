@@ -24,7 +24,7 @@ import { parseDto } from '../../protocol/src/validation.js';
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { TypingFrameDto } from '../../protocol/src/dto/typing.dto.js';
 import { FeedSession } from './feed-session.js';
-import { FeedTail } from './feed-tail.js';
+import { EventLogTail } from './event-log-tail.js';
 import { LocalSockets } from './local-sockets.js';
 import { TypingRelay } from './typing-relay.js';
 import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js';
@@ -33,7 +33,6 @@ interface ClientState extends SocketHandshake {
   connectionId: string;
   session: FeedSession;
   lastHeard: number;
-  unsubscribe: () => void;
 }
 
 type Frame = Record<string, unknown>;
@@ -55,7 +54,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   private sweeper?: NodeJS.Timeout;
 
   constructor(
-    @Inject(FeedTail) private readonly tail: FeedTail,
+    @Inject(EventLogTail) private readonly tail: EventLogTail,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(SendMessageHandler) private readonly sendMessage: SendMessageHandler,
@@ -91,14 +90,13 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   handleConnection(socket: WebSocket, request: HandshakeRequest) {
     const handshake = request.handshake!;
     const { userId, deviceId } = handshake.principal;
-    const session = new FeedSession(this.db, this.events, userId, handshake.since, (frame) => {
+    const session = new FeedSession(this.db, this.events, this.tail, userId, handshake.since, (frame) => {
       if (socket.readyState !== socket.OPEN) return;
       socket.send(frame);
       this.metrics.feedFramesSent.inc();
     });
     const connectionId = randomUUID();
-    const unsubscribe = this.tail.subscribe(userId, session);
-    this.clients.set(socket, { ...handshake, connectionId, session, lastHeard: Date.now(), unsubscribe });
+    this.clients.set(socket, { ...handshake, connectionId, session, lastHeard: Date.now() });
     this.sockets.add(userId, deviceId, socket);
     socket.on('message', () => {
       const state = this.clients.get(socket);
@@ -117,7 +115,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     if (!state) return;
     this.clients.delete(socket);
     this.sockets.remove(state.principal.userId, socket);
-    state.unsubscribe();
+    state.session.unsubscribe();
     this.metrics.openSockets.dec();
     const { userId, deviceId } = state.principal;
     this.recordPresence(userId, deviceDisconnected(userId, deviceId, state.connectionId, new Date()));
@@ -126,8 +124,9 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   /** The pong promises that everything appended from now on reaches this socket, so it waits for the session's start. */
   @SubscribeMessage('ping')
   async ping(@ConnectedSocket() socket: WebSocket) {
-    await this.clients.get(socket)?.session.ready.catch(() => undefined);
-    return { type: 'pong', serverTime: new Date().toISOString() };
+    const session = this.clients.get(socket)?.session;
+    await session?.ready.catch(() => undefined);
+    return { type: 'pong', serverTime: new Date().toISOString(), cursor: session?.cursor ?? null };
   }
 
   @SubscribeMessage('send')

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
+import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import type { LocalSockets } from './local-sockets.js';
 
 export type TypingState = 'typing' | 'recording' | 'paused';
@@ -10,6 +11,11 @@ interface TypingSignal {
   conversationId: string;
   userId: string;
   state: TypingState;
+}
+
+/** As relayed between instances: with the log position the audience must be read at. */
+interface RelayedSignal extends TypingSignal {
+  position: string;
 }
 
 const CHANNEL = 'typing';
@@ -36,12 +42,13 @@ export class TypingRelay {
   constructor(
     private readonly db: DataSource,
     private readonly sockets: LocalSockets,
+    private readonly fence: ReadYourWritesFence,
     private readonly logger: Logger,
   ) {}
 
   async start(notifications: PgNotifications): Promise<void> {
     await notifications.listen(CHANNEL, (payload) => {
-      this.deliver(JSON.parse(payload) as TypingSignal).catch((error) => this.logger.warn({ err: error }, 'typing relay failed'));
+      this.deliver(JSON.parse(payload) as RelayedSignal).catch((error) => this.logger.warn({ err: error }, 'typing relay failed'));
     });
   }
 
@@ -54,6 +61,8 @@ export class TypingRelay {
     }
     recent.push(now);
     this.rates.set(socket, recent);
+    // The sender's own writes (the first message of a new chat, a group just joined) count.
+    const position = (await this.fence.readYourWrites()).toString();
     const audience = await this.audience(signal.conversationId);
     if (!audience.members.has(signal.userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
     const key = `${signal.conversationId}\u0000${signal.userId}`;
@@ -64,11 +73,11 @@ export class TypingRelay {
         key,
         setTimeout(() => {
           this.expiries.delete(key);
-          void this.publish({ ...signal, state: 'paused' });
+          void this.publish({ ...signal, state: 'paused', position });
         }, EXPIRY_MS),
       );
     }
-    await this.publish(signal);
+    await this.publish({ ...signal, position });
   }
 
   stop(): void {
@@ -76,15 +85,16 @@ export class TypingRelay {
     this.expiries.clear();
   }
 
-  private publish(signal: TypingSignal): Promise<unknown> {
+  private publish(signal: RelayedSignal): Promise<unknown> {
     return PgNotifications.notify(this.db, CHANNEL, JSON.stringify(signal)).catch((error) =>
       this.logger.warn({ err: error }, 'could not publish typing'),
     );
   }
 
-  private async deliver(signal: TypingSignal): Promise<void> {
+  private async deliver({ position, ...signal }: RelayedSignal): Promise<void> {
     const local = this.sockets.users().filter((id) => id !== signal.userId);
     if (local.length === 0) return;
+    await this.fence.reach(BigInt(position));
     const audience = await this.audience(signal.conversationId);
     if (audience.blocked) return;
     const frame = JSON.stringify({ type: 'typing', ...signal });

@@ -38,6 +38,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       SERVE_DOCS: bool({ default: true }),
       METRICS_PREFIX: str({ default: 'messenger_' }),
       PROJECTOR_BATCH_SIZE: num({ default: 1000 }),
+      READ_FENCE_TIMEOUT_MS: positiveInt({
+        default: 5000,
+        desc: 'read your own writes: how long a read waits for the projections to reach the log head before answering 503',
+      }),
       KAFKA_BROKERS: str({ default: undefined, desc: 'analytics: comma-separated Kafka brokers (host:port); unset = no Kafka publisher' }),
       KAFKA_TOPIC: str({ default: 'messenger.events', desc: 'analytics: topic of the CloudEvents stream' }),
       KAFKA_CLIENT_ID: str({ default: 'messenger', desc: 'analytics: kafkajs client id' }),

@@ -38,7 +38,7 @@ class OperationsController {
 @Module({})
 export class PlatformModule {
   static forRuntime(runtime: Runtime): DynamicModule {
-    const metrics = new Metrics(runtime.config.METRICS_PREFIX);
+    const metrics = runtime.metrics;
     return {
       module: PlatformModule,
       controllers: [OperationsController],

@@ -7,12 +7,14 @@ import { createReadModelDataSource } from '../../read-models/src/data-source.js'
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Config, ConfigError } from './config.js';
 import { withUpcasting } from './event-upcasting.js';
+import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
 
 /** What every app needs, connected and migrated, before Nest builds its modules. */
 export interface Runtime {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   /** PostgreSQL of the read models (and of the events with the PostgreSQL event store). */
   databaseUrl: string;
   readModels: DataSource;
@@ -31,6 +33,7 @@ export async function connectRuntime(options: {
   secrets: { jwtSecret: string; idSecret: string };
 }): Promise<Runtime> {
   const { config, logger, databaseUrl } = options;
+  const metrics = new Metrics(config.METRICS_PREFIX);
   const readModels = createReadModelDataSource(databaseUrl);
   await readModels.initialize();
   await withMigrationLock(databaseUrl, () => readModels.runMigrations({ transaction: 'each' }));
@@ -48,7 +51,12 @@ export async function connectRuntime(options: {
     eventPool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
     eventPool.on('error', (error) => logger.warn({ err: error }, 'idle event store connection failed'));
     await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(eventPool!));
-    eventStore = new PostgresEventStore(eventPool);
+    eventStore = new PostgresEventStore(eventPool, undefined, {
+      onCommit: (waitedMs, commitMs) => {
+        for (const ms of waitedMs) metrics.observeStage('append_wait', ms);
+        metrics.observeStage('append_commit', commitMs);
+      },
+    });
   }
   // Every reader sees current event shapes; every append is stamped with its schema version.
   eventStore = withUpcasting(eventStore);
@@ -60,6 +68,7 @@ export async function connectRuntime(options: {
   return {
     config,
     logger,
+    metrics,
     databaseUrl,
     readModels,
     eventStore,

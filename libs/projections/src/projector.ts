@@ -8,10 +8,9 @@ import { LastSeenProjection } from './last-seen.projection.js';
 import { MessagesProjection } from './messages.projection.js';
 import { PeopleProjection } from './people.projection.js';
 import type { Projection } from './projection.js';
+import { PROJECTED_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { UsersProjection } from './users.projection.js';
 
-/** Channel the projector notifies after each committed batch; the payload is its last position. */
-export const FEED_CHANNEL = 'feed_items';
 
 /** In dependency order: the feed reads rows of the messages, inbox and receipts projections written earlier in the same transaction. */
 export const allProjections = (): Projection[] => [
@@ -37,6 +36,7 @@ export interface ProjectorObserver {
  */
 export class Projector {
   private subscription?: CatchUpSubscription;
+  private projectedUpTo = 0n;
 
   constructor(
     private readonly db: DataSource,
@@ -45,8 +45,14 @@ export class Projector {
     private readonly observer: ProjectorObserver = {},
   ) {}
 
+  /** The last position this projector has applied (and committed). */
+  get position(): bigint {
+    return this.projectedUpTo;
+  }
+
   async start(maxBatchSize = 1000): Promise<void> {
     const after = await this.lowestCheckpoint();
+    this.projectedUpTo = after;
     this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle: (events) => this.project(events) });
   }
 
@@ -63,7 +69,8 @@ export class Projector {
   async project(events: StoredEvent[], live = true): Promise<void> {
     if (events.length === 0) return;
     await this.db.transaction((tx) => this.projectWithin(tx, events, live));
-    this.observer.onBatch?.(events.length, events[events.length - 1].globalPosition);
+    this.projectedUpTo = events[events.length - 1].globalPosition;
+    this.observer.onBatch?.(events.length, this.projectedUpTo);
   }
 
   /** Applies a batch inside the caller's transaction (the rebuild's switch-over uses it). */
@@ -90,7 +97,7 @@ export class Projector {
     if (advanced.length > 0) {
       await tx.query('UPDATE projection_checkpoints SET position = $2 WHERE projection = ANY($1)', [advanced, last.toString()]);
     }
-    if (live) await tx.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, last.toString()]);
+    if (live) await tx.query('SELECT pg_notify($1, $2)', [PROJECTED_CHANNEL, last.toString()]);
   }
 
   /** Empties the projections' tables and replays the whole log into them. */

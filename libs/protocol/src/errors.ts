@@ -19,6 +19,7 @@ const STATUS: Record<DomainErrorKind, number> = {
   conflict: 409,
   too_large: 413,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 const STATUS_CODES: Record<number, string> = {

@@ -8,6 +8,8 @@ export const MAX_BODY_BYTES = 65_536;
 export interface MessageLog {
   lastSeq: number;
   messageIds: Set<string>;
+  /** Sender of each message, by seq - 1: who a receipt watermark newly concerns. */
+  senders: string[];
   /** Results of earlier sends by (sender, clientMsgId), to answer duplicates. */
   sends: Map<string, SentMessage>;
 }
@@ -36,9 +38,9 @@ export interface MessageDraft {
 
 export type SendDecision = { duplicateOf: SentMessage } | { events: [MessageSent]; sent: SentMessage };
 
-export const initialMessageLog = (): MessageLog => ({ lastSeq: 0, messageIds: new Set(), sends: new Map() });
+export const initialMessageLog = (): MessageLog => ({ lastSeq: 0, messageIds: new Set(), senders: [], sends: new Map() });
 
-const sendKey = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
+export const sendKey = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
 /** A repeated (sender, clientMsgId) is answered with the first result; nothing new is decided. */
 export function earlierSend(log: MessageLog, draft: MessageDraft): SentMessage | undefined {
@@ -86,6 +88,7 @@ export function decideMessage(
 export function recordMessage(log: MessageLog, { data }: MessageSent): void {
   log.lastSeq = data.seq;
   log.messageIds.add(data.messageId);
+  log.senders[data.seq - 1] = data.senderId;
   log.sends.set(sendKey(data.senderId, data.clientMsgId), {
     messageId: data.messageId,
     conversationId: data.conversationId,

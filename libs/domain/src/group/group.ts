@@ -23,6 +23,8 @@ export interface GroupConversation {
   members: Map<string, GroupMember>;
   /** Former members and the last seq they may see (they may still acknowledge up to it). */
   departedAtSeq: Map<string, number>;
+  /** Each user's memberships as seq ranges (afterSeq, upToSeq]: the messages they could see. */
+  memberships: Map<string, { afterSeq: number; upToSeq: number | null }[]>;
   joins: number;
   log: MessageLog;
 }
@@ -38,6 +40,7 @@ export const initialGroup = (): GroupConversation => ({
   createdAt: null,
   members: new Map(),
   departedAtSeq: new Map(),
+  memberships: new Map(),
   joins: 0,
   log: initialMessageLog(),
 });
@@ -189,6 +192,9 @@ export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupC
   const join = (userId: string, role: GroupRole) => {
     state.members.set(userId, { role, joinedAt: at, order: state.joins++ });
     state.departedAtSeq.delete(userId);
+    const ranges = state.memberships.get(userId) ?? [];
+    ranges.push({ afterSeq: atSeq, upToSeq: null });
+    state.memberships.set(userId, ranges);
   };
   switch (change.kind) {
     case 'created':
@@ -207,6 +213,7 @@ export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupC
     case 'member_left':
       state.members.delete(change.userId);
       state.departedAtSeq.set(change.userId, atSeq);
+      state.memberships.get(change.userId)?.forEach((range) => (range.upToSeq ??= atSeq));
       break;
     case 'admin_promoted':
     case 'admin_demoted': {
@@ -229,4 +236,15 @@ export function acknowledgeableSeq(state: GroupConversation, userId: string): nu
   const departed = state.departedAtSeq.get(userId);
   if (departed === undefined) throw forbidden('not_a_member', 'you are not a member of this group');
   return departed;
+}
+
+/** The senders of the messages in (afterSeq, upToSeq] that the user could see as a member, without the user. */
+export function sendersSeenBy(state: GroupConversation, userId: string, afterSeq: number, upToSeq: number): string[] {
+  const senders = new Set<string>();
+  for (const range of state.memberships.get(userId) ?? []) {
+    const last = Math.min(upToSeq, range.upToSeq ?? upToSeq);
+    for (let seq = Math.max(afterSeq, range.afterSeq) + 1; seq <= last; seq++) senders.add(state.log.senders[seq - 1]);
+  }
+  senders.delete(userId);
+  return [...senders];
 }

@@ -15,6 +15,8 @@ export interface AcknowledgeReceipt {
   lastSeq: number;
   /** False in a direct chat where either side turned read receipts off. */
   readReceiptsShared: boolean;
+  /** Who else a watermark moving over (afterSeq, upToSeq] concerns: the peer of a direct chat, the senders in a group. */
+  concerned: (afterSeq: number, upToSeq: number) => string[];
   now: Date;
 }
 
@@ -27,10 +29,13 @@ export const initialReceiptWatermark = (): ReceiptWatermark => ({ delivered: 0, 
 export function decideAcknowledgeReceipt(command: AcknowledgeReceipt, state: ReceiptWatermark): ReceiptEvent[] {
   const upToSeq = Math.min(command.upToSeq, command.lastSeq);
   const data = { conversationId: command.conversationId, userId: command.userId, upToSeq, at: command.now.toISOString() };
+  const audience = (afterSeq: number) => [...new Set([command.userId, ...command.concerned(afterSeq, upToSeq)])];
   const events: ReceiptEvent[] = [];
-  if (upToSeq > state.delivered) events.push({ type: 'MessageDelivered', data } satisfies MessageDelivered);
+  if (upToSeq > state.delivered) events.push({ type: 'MessageDelivered', data: { ...data, audience: audience(state.delivered) } } satisfies MessageDelivered);
   if (command.kind === 'read' && upToSeq > state.read) {
-    events.push({ type: 'MessageRead', data: { ...data, shared: command.readReceiptsShared } } satisfies MessageRead);
+    // A read that is not shared still syncs the reader's own devices.
+    const readAudience = command.readReceiptsShared ? audience(state.read) : [command.userId];
+    events.push({ type: 'MessageRead', data: { ...data, audience: readAudience, shared: command.readReceiptsShared } } satisfies MessageRead);
   }
   return events;
 }

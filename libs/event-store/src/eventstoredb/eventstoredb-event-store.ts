@@ -18,7 +18,9 @@ import type {
   RecordedEvent,
 } from '@eventstore/db-client';
 import {
+  ClaimTakenError,
   WrongExpectedVersionError,
+  type AppendOptions,
   type AppendResult,
   type CatchUpSubscription,
   type EventStore,
@@ -33,6 +35,9 @@ const DEFAULT_MAX_BATCH = 500;
 const PAGE_SIZE = 500;
 /** What the server sends for "position unknown" (-1 as an unsigned 64-bit number). */
 const NO_POSITION = 0xffff_ffff_ffff_ffffn;
+/** Claims live in streams of their own, one per key, hidden from readers of the log. */
+const CLAIM_STREAM_PREFIX = 'es-claim-';
+const CLAIM_EVENT = 'ClaimRecorded';
 
 /**
  * EventStoreDB adapter. Versions: ours are 1-based, ESDB revisions 0-based (version = revision + 1).
@@ -47,8 +52,9 @@ export class EventStoreDbEventStore implements EventStore {
     this.client = EventStoreDBClient.connectionString(connectionString);
   }
 
-  async append(streamId: string, events: EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
+  async append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    for (const key of options.claims ?? []) await this.claim(key, streamId);
     let result;
     try {
       result = await this.client.appendToStream(
@@ -69,6 +75,24 @@ export class EventStoreDbEventStore implements EventStore {
     if (events.length === 1 && result.position) return { nextVersion, positions: [result.position.commit] };
     const written = await this.readStream(streamId, nextVersion - events.length);
     return { nextVersion, positions: written.slice(0, events.length).map((e) => e.globalPosition) };
+  }
+
+  /**
+   * ESDB has no multi-stream transaction, so a claim is a reservation appended first: a stream
+   * per key that only its first writer creates. If the events' own append then fails, the
+   * reservation stays with this stream, which is harmless: only this stream may use the key,
+   * and its version check decides whether it already did.
+   */
+  private async claim(key: string, streamId: string): Promise<void> {
+    const claimStream = CLAIM_STREAM_PREFIX + key;
+    try {
+      await this.client.appendToStream(claimStream, jsonEvent({ type: CLAIM_EVENT, data: { streamId } }), { expectedRevision: NO_STREAM });
+    } catch (err) {
+      if (!(err instanceof EsdbWrongExpectedVersionError)) throw err;
+      const [holder] = await this.readStream(claimStream);
+      const holderStream = String(holder?.data.streamId);
+      if (holderStream !== streamId) throw new ClaimTakenError(key, holderStream);
+    }
   }
 
   async readStream(streamId: string, afterVersion = 0): Promise<StoredEvent[]> {
@@ -96,7 +120,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (!event || event.position.commit <= cursor) continue;
         cursor = event.position.commit;
         advanced = true;
-        if (isSystemEvent(event.type)) continue;
+        if (isHidden(event)) continue;
         out.push(toStoredEvent(event));
         if (out.length === limit) break;
       }
@@ -112,7 +136,7 @@ export class EventStoreDbEventStore implements EventStore {
       let oldest: bigint | undefined;
       for (const { event } of page) {
         if (!event || (from !== END && event.position.commit >= from.commit)) continue;
-        if (!isSystemEvent(event.type)) return event.position.commit;
+        if (!isHidden(event)) return event.position.commit;
         oldest = event.position.commit;
       }
       if (oldest === undefined || page.length < PAGE_SIZE) return 0n;
@@ -145,7 +169,7 @@ export class EventStoreDbEventStore implements EventStore {
           while (next) {
             // A subscription from a position starts after it, but skip anything at or before the
             // last delivered position anyway: the contract is "strictly after".
-            if (next.event && next.event.position.commit > last && !isSystemEvent(next.event.type)) {
+            if (next.event && next.event.position.commit > last && !isHidden(next.event)) {
               batch.push(toStoredEvent(next.event));
               last = next.event.position.commit;
             }
@@ -210,8 +234,9 @@ function fromPosition(after: bigint): ReadPosition {
   return after === 0n ? START : { commit: after, prepare: after };
 }
 
-function isSystemEvent(type: string): boolean {
-  return type.startsWith('$');
+/** System events, and the adapter's own claim streams: not part of the application's log. */
+function isHidden(event: RecordedEvent): boolean {
+  return event.type.startsWith('$') || event.streamId.startsWith(CLAIM_STREAM_PREFIX);
 }
 
 function toStoredEvent(event: RecordedEvent): StoredEvent {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
+  AppendOptions,
   AppendResult,
+  ClaimTakenError,
   CatchUpSubscription,
   EventStore,
   EventToAppend,
@@ -21,9 +23,19 @@ interface PendingAppend {
   streamId: string;
   events: EventToAppend[];
   expected: ExpectedVersion;
+  claims: string[];
+  queuedAt: number;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
+
+/** Where append time goes: waiting for the group commit, and the transaction itself. */
+export interface AppendObserver {
+  onCommit(waitedMs: number[], commitMs: number): void;
+}
+
+/** Batches committed by this process that a subscriber has not consumed yet; past this, it reads the log instead. */
+const MAX_OFFERED_BATCHES = 64;
 
 interface EventRow {
   global_position: string;
@@ -47,6 +59,10 @@ CREATE TABLE IF NOT EXISTS es_events (
   metadata jsonb NOT NULL DEFAULT '{}',
   recorded_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (stream_id, stream_version)
+);
+CREATE TABLE IF NOT EXISTS es_claims (
+  key text PRIMARY KEY,
+  stream_id text NOT NULL
 );`;
 
 /**
@@ -65,6 +81,8 @@ export class PostgresEventStore implements EventStore {
   private flushing = false;
   private listener?: Promise<pg.Client>;
   private readonly wakeups = new Set<() => void>();
+  /** Subscribers in this process, offered each committed batch so they need not read it back. */
+  private readonly committedListeners = new Set<(events: StoredEvent[]) => void>();
 
   /** Appends are written one transaction at a time on their own connection, never queued behind reads. */
   private readonly writer: pg.Pool;
@@ -73,6 +91,7 @@ export class PostgresEventStore implements EventStore {
     private readonly pool: pg.Pool,
     /** Runs inside each append transaction just before COMMIT; tests use it to hold a transaction open. */
     private readonly beforeCommit?: () => Promise<void>,
+    private readonly observer?: AppendObserver,
   ) {
     this.writer = new pg.Pool({ ...pool.options, max: 1 });
     this.writer.on('error', () => undefined);
@@ -82,10 +101,10 @@ export class PostgresEventStore implements EventStore {
     await pool.query(EVENT_STORE_SCHEMA);
   }
 
-  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
+  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, resolve, reject });
+      this.pending.push({ streamId, events, expected, claims: options.claims ?? [], queuedAt: performance.now(), resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -113,16 +132,22 @@ export class PostgresEventStore implements EventStore {
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
     const client = await this.writer.connect();
+    const began = performance.now();
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
       const streamIds = [...new Set(batch.map((a) => a.streamId))];
-      const { rows } = await client.query<{ stream_id: string; version: number | null }>(
+      const claimKeys = [...new Set(batch.flatMap((a) => a.claims))];
+      const { rows } = await client.query<{ kind: 'version' | 'claim'; key: string; value: string | null }>(
         // One index probe per stream (max on the unique (stream_id, stream_version) index), however long the stream.
-        `SELECT s.stream_id, (SELECT max(stream_version) FROM es_events e WHERE e.stream_id = s.stream_id) AS version
-         FROM unnest($1::text[]) AS s(stream_id)`,
-        [streamIds],
+        `SELECT 'version' AS kind, s.stream_id AS key, (SELECT max(stream_version) FROM es_events e WHERE e.stream_id = s.stream_id)::text AS value
+         FROM unnest($1::text[]) AS s(stream_id)
+         UNION ALL
+         SELECT 'claim', key, stream_id FROM es_claims WHERE key = ANY($2::text[])`,
+        [streamIds, claimKeys],
       );
-      const versions = new Map(rows.map((r) => [r.stream_id, Number(r.version ?? 0)]));
+      const versions = new Map(rows.filter((r) => r.kind === 'version').map((r) => [r.key, Number(r.value ?? 0)]));
+      const holders = new Map(rows.filter((r) => r.kind === 'claim').map((r) => [r.key, r.value!]));
+      const newClaims: { key: string; streamId: string }[] = [];
 
       const accepted: { append: PendingAppend; ids: string[]; firstVersion: number }[] = [];
       const ids: string[] = [], streams: string[] = [], streamVersions: number[] = [];
@@ -132,6 +157,16 @@ export class PostgresEventStore implements EventStore {
         if (append.expected !== 'any' && append.expected !== current) {
           append.reject(new WrongExpectedVersionError(append.streamId, append.expected, current));
           continue;
+        }
+        const taken = append.claims.find((key) => (holders.get(key) ?? append.streamId) !== append.streamId);
+        if (taken !== undefined) {
+          append.reject(new ClaimTakenError(taken, holders.get(taken)!));
+          continue;
+        }
+        for (const key of append.claims) {
+          if (holders.has(key)) continue;
+          holders.set(key, append.streamId);
+          newClaims.push({ key, streamId: append.streamId });
         }
         const appendIds = append.events.map(() => randomUUID());
         append.events.forEach((event, i) => {
@@ -150,26 +185,45 @@ export class PostgresEventStore implements EventStore {
         return;
       }
       // The NOTIFY rides along (PostgreSQL folds identical notifications of one transaction into one).
-      const inserted = await client.query<{ event_id: string; global_position: string }>(
+      const inserted = await client.query<{ event_id: string; global_position: string; recorded_at: Date }>(
         `WITH inserted AS (
-           INSERT INTO es_events (event_id, stream_id, stream_version, type, data, metadata)
-           SELECT id, stream, version, type, data, metadata
+           INSERT INTO es_events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)
+           SELECT id, stream, version, type, data, metadata, clock_timestamp()
            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
                 WITH ORDINALITY AS t(id, stream, version, type, data, metadata, ord)
            ORDER BY ord
-           RETURNING event_id, global_position)
-         SELECT event_id, global_position, pg_notify('${NOTIFY_CHANNEL}', '') FROM inserted`,
-        [ids, streams, streamVersions, types, data, metadata],
+           RETURNING event_id, global_position, recorded_at),
+         claimed AS (INSERT INTO es_claims (key, stream_id) SELECT * FROM unnest($7::text[], $8::text[]))
+         SELECT event_id, global_position, recorded_at, pg_notify('${NOTIFY_CHANNEL}', '') FROM inserted`,
+        [ids, streams, streamVersions, types, data, metadata, newClaims.map((c) => c.key), newClaims.map((c) => c.streamId)],
       );
-      const positions = new Map(inserted.rows.map((r) => [r.event_id, BigInt(r.global_position)]));
+      const insertedById = new Map(inserted.rows.map((r) => [r.event_id, r]));
       await this.beforeCommit?.();
       await client.query('COMMIT');
+      const committed = performance.now();
+      this.observer?.onCommit(accepted.map(({ append }) => began - append.queuedAt), committed - began);
+      const stored: StoredEvent[] = [];
       for (const { append, ids: appendIds, firstVersion } of accepted) {
         append.resolve({
           nextVersion: firstVersion + append.events.length - 1,
-          positions: appendIds.map((id) => positions.get(id)!),
+          positions: appendIds.map((id) => BigInt(insertedById.get(id)!.global_position)),
+        });
+        append.events.forEach((event, i) => {
+          const row = insertedById.get(appendIds[i])!;
+          stored.push({
+            id: appendIds[i],
+            streamId: append.streamId,
+            streamVersion: firstVersion + i,
+            globalPosition: BigInt(row.global_position),
+            type: event.type,
+            data: event.data,
+            metadata: event.metadata ?? {},
+            recordedAt: row.recorded_at,
+          });
         });
       }
+      stored.sort((a, b) => (a.globalPosition < b.globalPosition ? -1 : 1));
+      for (const offer of this.committedListeners) offer(stored);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -203,6 +257,22 @@ export class PostgresEventStore implements EventStore {
     let stopped = false;
     let wake: (() => void) | undefined;
     const maxBatch = options.maxBatchSize ?? 500;
+    // Batches this process committed: one that follows on exactly from `after` is the next part
+    // of the log (positions are visible in order), so it is handled without reading it back.
+    let offered: StoredEvent[][] = [];
+    const offer = (events: StoredEvent[]) => {
+      offered.push(events);
+      if (offered.length > MAX_OFFERED_BATCHES) offered = [];
+      wake?.();
+    };
+    const takeOffered = (after: bigint): StoredEvent[] | undefined => {
+      while (offered.length > 0 && offered[0][offered[0].length - 1].globalPosition <= after) offered.shift();
+      const next = offered[0];
+      if (!next || next.length > maxBatch || !next.every((e, i) => e.globalPosition === after + 1n + BigInt(i))) return undefined;
+      offered.shift();
+      return next;
+    };
+    this.committedListeners.add(offer);
     const run = async () => {
       await this.ensureListener();
       let after = options.after;
@@ -212,7 +282,7 @@ export class PostgresEventStore implements EventStore {
           wake = resolve;
           this.wakeups.add(resolve);
         });
-        const events = await this.readAll(after, maxBatch);
+        const events = takeOffered(after) ?? (await this.readAll(after, maxBatch));
         if (events.length > 0) {
           this.wakeups.delete(wake!);
           await options.handle(events);
@@ -223,7 +293,7 @@ export class PostgresEventStore implements EventStore {
         this.wakeups.delete(wake!);
       }
     };
-    const done = run();
+    const done = run().finally(() => this.committedListeners.delete(offer));
     done.catch(() => undefined);
     return {
       done,

@@ -1,4 +1,5 @@
 import type {
+  AppendOptions,
   AppendResult,
   CatchUpSubscription,
   EventStore,
@@ -21,8 +22,8 @@ export class UpcastingEventStore implements EventStore {
     private readonly registry: UpcasterRegistry,
   ) {}
 
-  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion): Promise<AppendResult> {
-    return this.inner.append(streamId, events.map((event) => this.stamp(event)), expected);
+  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
+    return this.inner.append(streamId, events.map((event) => this.stamp(event)), expected, options);
   }
 
   async readStream(streamId: string, afterVersion?: number): Promise<StoredEvent[]> {

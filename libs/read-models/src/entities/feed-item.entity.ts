@@ -1,10 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** The frame of one feed-worthy event, stored once however many users receive it. */
+/** The frames of one feed-worthy event, as pushed live, stored once however many users receive them. */
 @Entity({ name: 'feed_events' })
 export class FeedEventRow {
   @PrimaryColumn({ type: 'bigint' }) position: string;
-  @Column({ type: 'jsonb' }) payload: Record<string, unknown>;
+  @Column({ type: 'text' }) frame: string;
+  /** The sender's own copy of a message (`status: "sent"`); null where everyone gets `frame`. */
+  @Column({ name: 'own_frame', type: 'text', nullable: true }) ownFrame: string | null;
 }
 
 /**

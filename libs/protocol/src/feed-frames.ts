@@ -1,0 +1,84 @@
+import type { DomainEvent } from '../../domain/src/events.js';
+import { messageView } from './views.js';
+
+/** An event as the log gives it: typed data and its global position (the feed cursor). */
+export type LoggedEvent = DomainEvent & { globalPosition: bigint };
+
+/** What one event puts on the feed: the frames, and who receives them. */
+export interface FeedDelivery {
+  position: bigint;
+  /** The frame as every recipient receives it, cursor included. */
+  frame: string;
+  /** The sender's own copy of a message (`status: "sent"`); null where everyone gets `frame`. */
+  ownFrame: string | null;
+  /** Each recipient once; `own` marks the sender of a message. */
+  recipients: { userId: string; own: boolean }[];
+}
+
+export const frameFor = (delivery: Pick<FeedDelivery, 'frame' | 'ownFrame'>, own: boolean): string =>
+  own && delivery.ownFrame !== null ? delivery.ownFrame : delivery.frame;
+
+/**
+ * Keys in a fixed order, whatever order the event's data came in (a store may reorder keys, as
+ * PostgreSQL's jsonb does): the same event always gives the same bytes.
+ */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, canonical(v)]));
+}
+
+const everyone = (userIds: Iterable<string>) => [...new Set(userIds)].map((userId) => ({ userId, own: false }));
+
+/**
+ * The one function from an event to the feed: the live push and the stored feed (what a device
+ * catches up with after `since`) both use it, so a replayed frame is byte-identical to the one
+ * pushed live. Pure: every event carries its own audience (a message its recipients at send
+ * time, a receipt whom it concerns, a group change the members after it plus whoever left), so
+ * addressing needs no state. Events no device is told of give null.
+ */
+export function feedDeliveryOf(event: LoggedEvent): FeedDelivery | null {
+  const cursor = event.globalPosition.toString();
+  const delivery = (payload: Record<string, unknown>, recipients: FeedDelivery['recipients'], ownFrame: string | null = null) => ({
+    position: event.globalPosition,
+    frame: JSON.stringify({ type: payload.type, cursor, ...payload }),
+    ownFrame,
+    recipients,
+  });
+  switch (event.type) {
+    case 'MessageSent': {
+      const m = event.data;
+      const frame = (viewerId: string) => JSON.stringify({ type: 'message', cursor, message: messageView(m, viewerId, 'sent') });
+      return {
+        position: event.globalPosition,
+        frame: frame(''),
+        ownFrame: frame(m.senderId),
+        recipients: [{ userId: m.senderId, own: true }, ...everyone(m.recipientIds.filter((id) => id !== m.senderId))],
+      };
+    }
+    case 'MessageDelivered':
+    case 'MessageRead': {
+      const r = event.data;
+      const kind = event.type === 'MessageRead' ? 'read' : 'delivered';
+      return delivery(
+        { type: 'receipt', conversationId: r.conversationId, userId: r.userId, kind, upToSeq: r.upToSeq, at: r.at },
+        everyone(r.audience),
+      );
+    }
+    case 'ProfileUpdated': {
+      // The frame says what changed, not the values: each viewer fetches the profile, which applies the owner's privacy settings.
+      const p = event.data;
+      const changed = (['displayName', 'about', 'avatarMediaId'] as const).filter((field) => p[field] !== undefined);
+      return delivery({ type: 'profile', userId: p.userId, changed, at: p.at }, everyone([p.userId, ...p.audience]));
+    }
+    case 'GroupChanged': {
+      const g = event.data;
+      const affected = 'userId' in g.change ? [g.change.userId] : [];
+      const change = { kind: g.change.kind, ...(canonical(g.change) as object), by: g.by, at: g.at };
+      return delivery({ type: 'group', groupId: g.groupId, change }, everyone([...g.membersAfter, ...affected]));
+    }
+    default:
+      return null;
+  }
+}
