@@ -2,9 +2,10 @@
 // with the figures on stdout (everything else goes to stderr). Exit code 1 if a scenario failed.
 //
 // Environment knobs (defaults in lib/config.ts):
-//   BENCH_SCENARIOS=oneToOne,maxRate,reconnect,group256,group1024Offline,presence,typing,idleConnections,rebuild   subset (registry order)
+//   BENCH_SCENARIOS=oneToOne,oneToOneDuringRebuild,maxRate,reconnect,group256,group1024Offline,presence,typing,idleConnections,rebuild   subset (registry order)
 //   BENCH_DURATION_S=60            oneToOne duration       BENCH_ONE_TO_ONE_RATE=1000, BENCH_ONE_TO_ONE_DEVICES=1000
-//   BENCH_MAXRATE_STEPS=1000,1500,2000,3000,4000  BENCH_MAXRATE_STEP_S=10  BENCH_MAXRATE_CONTINUE=1 (go on after a failed step)
+//   BENCH_REBUILD_LOAD_S=30  BENCH_REBUILD_START_S=2  BENCH_REBUILD_MIN_EVENTS=300000   oneToOneDuringRebuild (log topped up to MIN_EVENTS first; 0 = never)
+//   BENCH_MAXRATE_STEPS=1000,2000,4000,6000,8000  BENCH_MAXRATE_STEP_S=10  (every step runs)  BENCH_MAXRATE_STOP_ON_FAIL=1 (stop at the first failed step)
 //   BENCH_DRAIN_S=10               after the last send, wait for stragglers until none arrived for this long
 //   BENCH_RECONNECT_MISSED=1000
 //   BENCH_IDLE_CONNECTIONS=10000   BENCH_IDLE_PER_WORKER=5000  BENCH_IDLE_HOLD_S=10  BENCH_SPREAD_SOURCE_ADDRS=1
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
       durationS: config.durationS,
       maxRateSteps: config.maxRateSteps,
       maxRateStepS: config.maxRateStepS,
+      maxRateStopOnFail: config.maxRateStopOnFail,
+      rebuildLoadS: config.duringRebuildLoadS,
       idleConnections: config.idleConnections,
       groupDurationS: config.groupDurationS,
       rebuildEvents: config.rebuildEvents,

@@ -23,7 +23,8 @@ export interface BenchConfig {
   maxRateSteps: number[];
   maxRateStepS: number;
   maxRateDevices: number;
-  maxRateContinueAfterFail: boolean;
+  /** Stop the max-rate curve at the first failing step (default: run every step). */
+  maxRateStopOnFail: boolean;
   drainS: number;
   /** How the load scenarios send: `send` frames over the WebSocket (default) or POST /v1/messages. */
   sendVia: 'ws' | 'http';
@@ -48,6 +49,10 @@ export interface BenchConfig {
   rebuildUsers: number;
   /** Wait for the server's live projector to project the generated events before the rebuild (and time it). */
   rebuildWaitLive: boolean;
+  /** oneToOneDuringRebuild: load duration, when the rebuild starts into it, the log size to top up to first. */
+  duringRebuildLoadS: number;
+  duringRebuildStartS: number;
+  duringRebuildMinEvents: number;
   registerConcurrency: number;
   connectConcurrency: number;
   /** Use an already running server instead of starting one (no RSS figures unless serverPid is set). */
@@ -66,7 +71,7 @@ function sendVia(): 'ws' | 'http' {
 }
 
 export function loadConfig(): BenchConfig {
-  const steps = listEnv('BENCH_MAXRATE_STEPS')?.map(Number) ?? [1000, 1500, 2000, 3000, 4000];
+  const steps = listEnv('BENCH_MAXRATE_STEPS')?.map(Number) ?? [1000, 2000, 4000, 6000, 8000];
   if (steps.some((s) => !Number.isFinite(s) || s <= 0)) throw new Error('BENCH_MAXRATE_STEPS must be a comma list of positive rates');
   const pid = process.env.BENCH_SERVER_PID;
   return {
@@ -77,7 +82,8 @@ export function loadConfig(): BenchConfig {
     maxRateSteps: steps,
     maxRateStepS: intEnv('BENCH_MAXRATE_STEP_S', 10),
     maxRateDevices: intEnv('BENCH_MAXRATE_DEVICES', 1000),
-    maxRateContinueAfterFail: process.env.BENCH_MAXRATE_CONTINUE === '1',
+    // BENCH_MAXRATE_CONTINUE=0 is the old spelling of the same
+    maxRateStopOnFail: process.env.BENCH_MAXRATE_STOP_ON_FAIL === '1' || process.env.BENCH_MAXRATE_CONTINUE === '0',
     drainS: intEnv('BENCH_DRAIN_S', 10),
     sendVia: sendVia(),
     reconnectMissed: intEnv('BENCH_RECONNECT_MISSED', 1000),
@@ -98,6 +104,9 @@ export function loadConfig(): BenchConfig {
     rebuildEvents: Math.max(1, intEnv('BENCH_REBUILD_EVENTS', 1_000_000)),
     rebuildUsers: Math.max(2, intEnv('BENCH_REBUILD_USERS', 1000)),
     rebuildWaitLive: process.env.BENCH_REBUILD_WAIT_LIVE !== '0',
+    duringRebuildLoadS: Math.max(1, intEnv('BENCH_REBUILD_LOAD_S', 30)),
+    duringRebuildStartS: intEnv('BENCH_REBUILD_START_S', 2),
+    duringRebuildMinEvents: intEnv('BENCH_REBUILD_MIN_EVENTS', 300_000),
     registerConcurrency: Math.max(1, intEnv('BENCH_REGISTER_CONCURRENCY', 16)),
     connectConcurrency: Math.max(1, intEnv('BENCH_CONNECT_CONCURRENCY', 100)),
     serverUrl: process.env.BENCH_SERVER_URL || null,

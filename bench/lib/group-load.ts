@@ -4,7 +4,8 @@
 import type { Api } from './api.js';
 import type { Device } from './devices.js';
 import { log, nowMs, round, sleep } from './log.js';
-import { metricsDelta, scrapeMetrics } from './metrics.js';
+import { logStageBreakdown, MetricsWindow } from './metrics.js';
+import type { StageFigures } from './prom-histogram.js';
 import { cpuPercent, cpuSample } from './proc.js';
 import { Samples, type Percentiles } from './stats.js';
 import type { DeviceSocket, Frame, MessageShape } from './ws-client.js';
@@ -69,6 +70,11 @@ export interface GroupLoadResult {
   clientCpuPct: number;
   framesReceivedByType: Record<string, number>;
   serverMetricsDelta: Record<string, number> | null;
+  /** Per delivery stage, from the server's `delivery_stage_seconds` histogram over the run (null: the server has none). */
+  stageBreakdownMs: Record<string, StageFigures> | null;
+  /** Largest / final projector lag (events), sampled every 500 ms over the run (null: no such gauge). */
+  projectorLagEventsMax: number | null;
+  projectorLagEventsAtEnd: number | null;
   errorSamples: string[];
   /** Acked messages, by number: what an offline member must catch up on. */
   ackedSeqs: Map<number, number>;
@@ -153,7 +159,7 @@ export class GroupLoad {
   async run(): Promise<GroupLoadResult> {
     const o = this.o;
     const to = JSON.stringify({ groupId: o.groupId });
-    const metrics0 = await scrapeMetrics(o.api.httpBase);
+    const metricsWindow = await MetricsWindow.open(o.api.httpBase);
     const cpu0 = o.serverPid ? cpuSample(o.serverPid) : null;
     const clientCpu0 = process.cpuUsage();
     this.running = true;
@@ -207,7 +213,7 @@ export class GroupLoad {
     const drainMs = drainTimedOut ? performance.now() - sendEnded : Math.max(0, this.lastDeliveryAt - lastSendWall);
     await sleep(500); // late duplicates
     this.running = false;
-    const metrics1 = await scrapeMetrics(o.api.httpBase);
+    const serverMetrics = await metricsWindow.close();
 
     const last = new Samples();
     for (let k = 0; k < this.sent; k++) if (this.lastLatency[k] >= 0) last.add(this.lastLatency[k]);
@@ -244,7 +250,7 @@ export class GroupLoad {
       postgresCpuPct: cpu?.postgresCpuPct ?? null,
       clientCpuPct: round(((clientCpu.user + clientCpu.system) / 1000 / (sendEnded - started)) * 100, 1),
       framesReceivedByType: this.framesByType,
-      serverMetricsDelta: metricsDelta(metrics0, metrics1),
+      ...serverMetrics,
       errorSamples: this.errorSamples,
       ackedSeqs: this.acked,
       tag: this.tag,
@@ -254,6 +260,7 @@ export class GroupLoad {
       `[${o.label}] done: sent ${this.sent}, acked ${this.acked.size}, fully delivered ${this.fully}, lost frames ${result.lost}, dup ${this.duplicated}, ` +
         `last member p50 ${l.p50} p99 ${l.p99} max ${l.max} ms, per frame p50 ${result.deliveryLatencyMs.p50} p99 ${result.deliveryLatencyMs.p99}, cpu server ${result.serverCpuPct}% pg ${result.postgresCpuPct}%`,
     );
+    logStageBreakdown(o.label, result.stageBreakdownMs, result.projectorLagEventsMax);
     return result;
   }
 }

@@ -4,7 +4,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Api } from './api.js';
 import type { Device } from './devices.js';
 import { log, mapLimit, nowMs, round, sleep } from './log.js';
-import { metricsDelta, scrapeMetrics } from './metrics.js';
+import { logStageBreakdown, MetricsWindow } from './metrics.js';
+import type { StageFigures } from './prom-histogram.js';
 import { cpuPercent, cpuSample } from './proc.js';
 import { Samples, type Percentiles } from './stats.js';
 import { connectLive, type DeviceSocket, type Frame, type MessageShape } from './ws-client.js';
@@ -20,6 +21,15 @@ export interface LoadRunOptions {
   drainS: number;
   /** Short alphanumeric label, part of clientMsgIds and bodies. */
   label: string;
+  /** Called when the first send goes out, and after the last one (before the drain). */
+  onSendStart?: () => void;
+  onSendEnd?: () => void;
+  /**
+   * A time window (epoch ms, the clock of `nowMs()`), asked for when the run ends: the delivery
+   * latency of the messages sent inside it and outside it is reported apart (`latencyInWindowMs`,
+   * `latencyOutsideWindowMs`). A window still open has `to` = Infinity.
+   */
+  window?: () => { from: number; to: number } | null;
 }
 
 export interface LoadRunResult {
@@ -39,6 +49,9 @@ export interface LoadRunResult {
   misdelivered: number;
   outOfOrder: number;
   latencyMs: Percentiles;
+  /** Only with LoadRunOptions.window: delivery latency of the messages sent inside / outside it. */
+  latencyInWindowMs?: Percentiles;
+  latencyOutsideWindowMs?: Percentiles;
   /** p99 delivery latency of the messages sent in each second of the run (warm-up and drift show here). */
   p99BySecondMs: Array<number | null>;
   ackLatencyMs: Percentiles;
@@ -55,6 +68,11 @@ export interface LoadRunResult {
   framesReceivedByType: Record<string, number>;
   /** From the server's /metrics, when it has one (events appended / projected, feed frames pushed). */
   serverMetricsDelta: Record<string, number> | null;
+  /** Per delivery stage, from the server's `delivery_stage_seconds` histogram over the run (null: the server has none). */
+  stageBreakdownMs: Record<string, StageFigures> | null;
+  /** Largest / final projector lag (events), sampled every 500 ms over the run (null: no such gauge). */
+  projectorLagEventsMax: number | null;
+  projectorLagEventsAtEnd: number | null;
   errorSamples: string[];
 }
 
@@ -206,7 +224,7 @@ export class PairHarness {
       errorSamples: [],
       framesByType: {},
     };
-    const metrics0 = await scrapeMetrics(this.opts.api.httpBase);
+    const metricsWindow = await MetricsWindow.open(this.opts.api.httpBase);
     this.run = st;
     const closedBefore = this.closedByServer;
     const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -253,6 +271,7 @@ export class PairHarness {
     log(`[${o.label}] ${o.rate} msg/s for ${o.durationS}s over ${pairs} pairs (${total} messages)`);
     const started = performance.now();
     let lastProgress = started;
+    o.onSendStart?.();
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const now = performance.now();
@@ -277,6 +296,7 @@ export class PairHarness {
       }, 2);
     });
     const sendEnded = performance.now();
+    o.onSendEnd?.();
     const sentCount = st.sent;
     const cpu1 = this.opts.serverPid ? cpuSample(this.opts.serverPid) : null;
     const clientCpu = process.cpuUsage(clientCpu0);
@@ -304,10 +324,21 @@ export class PairHarness {
     const drainMs = drainTimedOut ? performance.now() - sendEnded : Math.max(0, st.lastDeliveryAt - lastSendWall);
     await sleep(500); // late duplicates
     loop.disable();
-    const metrics1 = await scrapeMetrics(this.opts.api.httpBase);
+    const serverMetrics = await metricsWindow.close();
     this.run = null;
 
     const cpu = cpuPercent(cpu0, cpu1);
+    const win = o.window?.() ?? null;
+    let windowFigures: Pick<LoadRunResult, 'latencyInWindowMs' | 'latencyOutsideWindowMs'> = {};
+    if (o.window) {
+      const inside = new Samples();
+      const outside = new Samples();
+      for (let k = 0; k < sentCount; k++) {
+        if (st.latencyOf[k] < 0) continue;
+        (win && st.sendTs[k] >= win.from && st.sendTs[k] < win.to ? inside : outside).add(st.latencyOf[k]);
+      }
+      windowFigures = { latencyInWindowMs: inside.summary(), latencyOutsideWindowMs: outside.summary() };
+    }
     const result: LoadRunResult = {
       rate: o.rate,
       actualRate: round(sentCount / sendSecs, 1),
@@ -324,6 +355,7 @@ export class PairHarness {
       misdelivered: st.misdelivered,
       outOfOrder: st.outOfOrder,
       latencyMs: st.latency.summary(),
+      ...windowFigures,
       p99BySecondMs: perSecondP99(st.latencyOf.subarray(0, sentCount), o.rate),
       ackLatencyMs: st.ackLatency.summary(),
       drainMs: round(drainMs, 1),
@@ -338,7 +370,7 @@ export class PairHarness {
       postgresCpuPct: cpu?.postgresCpuPct ?? null,
       socketsClosedByServer: this.closedByServer - closedBefore,
       framesReceivedByType: st.framesByType,
-      serverMetricsDelta: metricsDelta(metrics0, metrics1),
+      ...serverMetrics,
       errorSamples: st.errorSamples,
     };
     const l = result.latencyMs;
@@ -346,6 +378,7 @@ export class PairHarness {
       `[${o.label}] done: sent ${sentCount}, acked ${st.acked}, received ${st.receivedUnique}, lost ${result.lost}, dup ${st.duplicated}, ` +
         `p50 ${l.p50} p95 ${l.p95} p99 ${l.p99} max ${l.max} ms, cpu: server ${result.serverCpuPct}%, pg ${result.postgresCpuPct}%, bench ${result.clientCpuPct}%`,
     );
+    logStageBreakdown(o.label, result.stageBreakdownMs, result.projectorLagEventsMax);
     return result;
   }
 

@@ -3,6 +3,7 @@ import { group1024OfflineScenario } from './group1024-offline.js';
 import { group256Scenario } from './group256.js';
 import { idleConnectionsScenario } from './idle-connections.js';
 import { maxRateScenario } from './max-rate.js';
+import { oneToOneDuringRebuildScenario } from './one-to-one-during-rebuild.js';
 import { oneToOneScenario } from './one-to-one.js';
 import { presenceScenario } from './presence.js';
 import { rebuildScenario } from './rebuild.js';
@@ -12,6 +13,7 @@ import type { Scenario } from './types.js';
 
 export const scenarios: Scenario[] = [
   oneToOneScenario,
+  oneToOneDuringRebuildScenario,
   maxRateScenario,
   reconnectScenario,
   group256Scenario,

@@ -1,7 +1,7 @@
 // A device goes offline, N messages are sent to it, it reconnects with `since=<last cursor>`:
 // how long until it has all of them, in order, none twice, and nothing from before its cursor.
 import { log, nowMs, round, sleep } from '../lib/log.js';
-import { metricsDelta, scrapeMetrics } from '../lib/metrics.js';
+import { MetricsWindow } from '../lib/metrics.js';
 import { connectLive, DeviceSocket, type Frame, type MessageShape } from '../lib/ws-client.js';
 import type { BenchContext, Scenario } from './types.js';
 
@@ -34,6 +34,7 @@ export async function reconnect(ctx: BenchContext) {
     },
   });
   let recipientSock: DeviceSocket | null = null;
+  let metricsWindow: MetricsWindow | null = null;
   try {
     // 1. the recipient is online and gets one message; its cursor is where it will resume
     let warmCursor: string | null = null;
@@ -60,7 +61,7 @@ export async function reconnect(ctx: BenchContext) {
 
     // 3. N messages while it is offline, at most 200 unacknowledged at a time
     log(`[reconnect] recipient offline; sending ${n} messages`);
-    const metrics0 = await scrapeMetrics(ctx.api.httpBase);
+    metricsWindow = await MetricsWindow.open(ctx.api.httpBase);
     const sendStarted = performance.now();
     let next = 0;
     await withTimeout(
@@ -132,7 +133,7 @@ export async function reconnect(ctx: BenchContext) {
       log(`[reconnect] only ${unique} of ${acked.size} arrived within ${RECEIVE_TIMEOUT_MS / 1000}s`);
     }
     await sleep(500); // late duplicates
-    const metrics1 = await scrapeMetrics(ctx.api.httpBase);
+    const serverMetrics = await metricsWindow.close();
     const result = {
       missed: n,
       acked: acked.size,
@@ -149,12 +150,14 @@ export async function reconnect(ctx: BenchContext) {
       replayedBeforeCursor,
       timedOut,
       sendMs: round(sendMs, 1),
-      serverMetricsDelta: metricsDelta(metrics0, metrics1),
+      // over the offline sends and the catch-up
+      ...serverMetrics,
       errorSamples: errors.slice(0, 5),
     };
     log(`[reconnect] ${JSON.stringify(result)}`);
     return result;
   } finally {
+    metricsWindow?.cancel();
     await recipientSock?.close();
     await senderSock.close();
   }
