@@ -20,7 +20,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   async onApplicationBootstrap() {
-    await this.projector.start(this.runtime.config.PROJECTOR_BATCH_SIZE);
+    await this.projector.start(this.runtime.config.PROJECTOR_BATCH_SIZE, this.runtime.config.PROJECTOR_LINGER_MS);
     // How far reads may lag behind writes: the log head minus what the projector has applied.
     this.lagSampler = setInterval(() => {
       this.store

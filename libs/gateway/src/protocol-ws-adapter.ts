@@ -1,6 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { coalesceWrites } from '../../net/src/coalesced-writes.js';
 import { Principal, TokenService } from '../../auth/src/tokens.js';
 
 /** What the handshake learned, attached to the upgrade request for the gateway. */
@@ -46,6 +49,14 @@ export class ProtocolWsAdapter extends WsAdapter {
     });
   }
 
+  bindClientConnect(server: { on(event: 'connection', listener: (socket: WebSocket, request: HandshakeRequest) => void): void }, callback: Function) {
+    server.on('connection', (socket, request) => {
+      const tcp = (socket as unknown as { _socket?: Socket })._socket;
+      if (tcp) coalesceWrites(tcp);
+      callback(socket, request);
+    });
+  }
+
   create(port: number, options: Record<string, unknown> = {}) {
     return super.create(port, {
       ...options,
@@ -68,3 +79,4 @@ export class ProtocolWsAdapter extends WsAdapter {
     });
   }
 }
+

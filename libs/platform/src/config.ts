@@ -38,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       SERVE_DOCS: bool({ default: true }),
       METRICS_PREFIX: str({ default: 'messenger_' }),
       PROJECTOR_BATCH_SIZE: num({ default: 1000 }),
+      PROJECTOR_LINGER_MS: positiveInt({ default: 10, desc: 'after a partial batch the projector waits this long, so under load it writes larger batches' }),
       READ_FENCE_TIMEOUT_MS: positiveInt({
         default: 5000,
         desc: 'read your own writes: how long a read waits for the projections to reach the log head before answering 503',

@@ -7,6 +7,7 @@ import { createReadModelDataSource } from '../../read-models/src/data-source.js'
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Config, ConfigError } from './config.js';
 import { withUpcasting } from './event-upcasting.js';
+import { CoalescingPool } from '../../net/src/coalesced-writes.js';
 import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
 
@@ -48,7 +49,7 @@ export async function connectRuntime(options: {
     const { EventStoreDbEventStore } = await import('../../event-store/src/eventstoredb/eventstoredb-event-store.js');
     eventStore = new EventStoreDbEventStore(config.EVENTSTORE_CONNECTION_STRING);
   } else {
-    eventPool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    eventPool = new CoalescingPool({ connectionString: databaseUrl, max: 10 });
     eventPool.on('error', (error) => logger.warn({ err: error }, 'idle event store connection failed'));
     await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(eventPool!));
     eventStore = new PostgresEventStore(eventPool, undefined, {

@@ -50,10 +50,19 @@ export class Projector {
     return this.projectedUpTo;
   }
 
-  async start(maxBatchSize = 1000): Promise<void> {
+  /**
+   * Follows the log from the checkpoints. After a batch smaller than `maxBatchSize` the projector
+   * lingers `lingerMs`, so under load it writes fewer, larger batches (each costs ~15 statements
+   * however few its events); live delivery never waits for it, reads wait at most that much more.
+   */
+  async start(maxBatchSize = 1000, lingerMs = 0): Promise<void> {
     const after = await this.lowestCheckpoint();
     this.projectedUpTo = after;
-    this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle: (events) => this.project(events) });
+    const handle = async (events: StoredEvent[]) => {
+      await this.project(events);
+      if (lingerMs > 0 && events.length < maxBatchSize) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    };
+    this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle });
   }
 
   /** Rejects if the subscription fails (for example the projection SQL failed). */

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { coalescingPg } from '../../net/src/coalesced-writes.js';
 import { AuthCodeRequestRow, AuthCodeRow } from './entities/auth-code.entity.js';
 import { ConversationMemberRow } from './entities/conversation-member.entity.js';
 import { FeedEventRow, FeedItemRow } from './entities/feed-item.entity.js';
@@ -41,6 +42,7 @@ export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764
 export function createReadModelDataSource(url: string, poolSize = 20, searchPath?: string): DataSource {
   return new DataSource({
     type: 'postgres',
+    driver: coalescingPg,
     url,
     entities: READ_MODEL_ENTITIES,
     migrations: READ_MODEL_MIGRATIONS,

@@ -80,7 +80,8 @@ export class PostgresEventStore implements EventStore {
   private readonly pending: PendingAppend[] = [];
   private flushing = false;
   private listener?: Promise<pg.Client>;
-  private readonly wakeups = new Set<() => void>();
+  /** Subscribers' notification handlers, given the last position a commit announced (undefined: unknown). */
+  private readonly wakeups = new Set<(announced?: bigint) => void>();
   /** Subscribers in this process, offered each committed batch so they need not read it back. */
   private readonly committedListeners = new Set<(events: StoredEvent[]) => void>();
 
@@ -93,7 +94,8 @@ export class PostgresEventStore implements EventStore {
     private readonly beforeCommit?: () => Promise<void>,
     private readonly observer?: AppendObserver,
   ) {
-    this.writer = new pg.Pool({ ...pool.options, max: 1 });
+    // Same kind of pool as the caller's (e.g. one that coalesces writes), with one connection.
+    this.writer = new (pool.constructor as typeof pg.Pool)({ ...pool.options, max: 1 });
     this.writer.on('error', () => undefined);
   }
 
@@ -184,7 +186,7 @@ export class PostgresEventStore implements EventStore {
         await client.query('ROLLBACK');
         return;
       }
-      // The NOTIFY rides along (PostgreSQL folds identical notifications of one transaction into one).
+      // The NOTIFY rides along and announces the batch's last position, so a subscriber that is past it need not read.
       const inserted = await client.query<{ event_id: string; global_position: string; recorded_at: Date }>(
         `WITH inserted AS (
            INSERT INTO es_events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)
@@ -193,8 +195,9 @@ export class PostgresEventStore implements EventStore {
                 WITH ORDINALITY AS t(id, stream, version, type, data, metadata, ord)
            ORDER BY ord
            RETURNING event_id, global_position, recorded_at),
-         claimed AS (INSERT INTO es_claims (key, stream_id) SELECT * FROM unnest($7::text[], $8::text[]))
-         SELECT event_id, global_position, recorded_at, pg_notify('${NOTIFY_CHANNEL}', '') FROM inserted`,
+         claimed AS (INSERT INTO es_claims (key, stream_id) SELECT * FROM unnest($7::text[], $8::text[])),
+         notified AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (SELECT max(global_position) FROM inserted)::text))
+         SELECT event_id, global_position, recorded_at FROM inserted, notified`,
         [ids, streams, streamVersions, types, data, metadata, newClaims.map((c) => c.key), newClaims.map((c) => c.streamId)],
       );
       const insertedById = new Map(inserted.rows.map((r) => [r.event_id, r]));
@@ -255,45 +258,68 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions): CatchUpSubscription {
     let stopped = false;
+    let after = options.after;
     let wake: (() => void) | undefined;
     const maxBatch = options.maxBatchSize ?? 500;
+    /** Whether the log may hold events past `after` that this subscriber has not read. */
+    let readNeeded = true;
+    const onNotified = (announced?: bigint) => {
+      if (announced === undefined || announced > after) readNeeded = true;
+      wake?.();
+    };
     // Batches this process committed: one that follows on exactly from `after` is the next part
     // of the log (positions are visible in order), so it is handled without reading it back.
     let offered: StoredEvent[][] = [];
     const offer = (events: StoredEvent[]) => {
       offered.push(events);
-      if (offered.length > MAX_OFFERED_BATCHES) offered = [];
+      if (offered.length > MAX_OFFERED_BATCHES) {
+        offered = [];
+        readNeeded = true;
+      }
       wake?.();
     };
-    const takeOffered = (after: bigint): StoredEvent[] | undefined => {
+    const takeOffered = (): StoredEvent[] | undefined => {
       while (offered.length > 0 && offered[0][offered[0].length - 1].globalPosition <= after) offered.shift();
-      const next = offered[0];
-      if (!next || next.length > maxBatch || !next.every((e, i) => e.globalPosition === after + 1n + BigInt(i))) return undefined;
-      offered.shift();
-      return next;
+      // Consecutive batches that continue the log exactly are handled together, up to the batch size.
+      const taken: StoredEvent[] = [];
+      while (offered.length > 0 && taken.length + offered[0].length <= maxBatch) {
+        const next = offered[0];
+        const from = after + 1n + BigInt(taken.length);
+        if (!next.every((e, i) => e.globalPosition === from + BigInt(i))) break;
+        taken.push(...offered.shift()!);
+      }
+      return taken.length > 0 ? taken : undefined;
+    };
+    const read = async (): Promise<StoredEvent[]> => {
+      if (!readNeeded) return [];
+      readNeeded = false;
+      const events = await this.readAll(after, maxBatch);
+      // A full page may not be the end: read on.
+      if (events.length === maxBatch) readNeeded = true;
+      return events;
     };
     this.committedListeners.add(offer);
+    this.wakeups.add(onNotified);
     const run = async () => {
       await this.ensureListener();
-      let after = options.after;
       while (!stopped) {
-        // Register for wake-ups before reading, so a notify between the read and the wait is not lost.
-        const notified = new Promise<void>((resolve) => {
-          wake = resolve;
-          this.wakeups.add(resolve);
-        });
-        const events = takeOffered(after) ?? (await this.readAll(after, maxBatch));
+        // Armed before reading, so a notification or an offer during the read or the handler is not lost.
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        const events = takeOffered() ?? (await read());
         if (events.length > 0) {
-          this.wakeups.delete(wake!);
           await options.handle(events);
           after = events[events.length - 1].globalPosition;
           continue;
         }
-        await Promise.race([notified, new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS))]);
-        this.wakeups.delete(wake!);
+        let poll: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise<void>((resolve) => (poll = setTimeout(() => ((readNeeded = true), resolve()), POLL_INTERVAL_MS)))]);
+        clearTimeout(poll);
       }
     };
-    const done = run().finally(() => this.committedListeners.delete(offer));
+    const done = run().finally(() => {
+      this.committedListeners.delete(offer);
+      this.wakeups.delete(onNotified);
+    });
     done.catch(() => undefined);
     return {
       done,
@@ -308,8 +334,9 @@ export class PostgresEventStore implements EventStore {
   private ensureListener(): Promise<pg.Client> {
     this.listener ??= (async () => {
       const client = new pg.Client({ ...this.pool.options });
-      client.on('notification', () => {
-        for (const wake of [...this.wakeups]) wake();
+      client.on('notification', ({ payload }) => {
+        const announced = payload && /^\d+$/.test(payload) ? BigInt(payload) : undefined;
+        for (const wake of [...this.wakeups]) wake(announced);
       });
       // A lost LISTEN connection only slows subscribers down to the poll interval; it loses nothing.
       client.on('error', () => undefined);
