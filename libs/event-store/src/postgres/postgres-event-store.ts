@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS es_claims (
 );`;
 
 /**
- * PostgreSQL event store.
+ * PostgreSQL event store. Its statements are named (prepared once per connection, not parsed
+ * and planned on every call).
  *
  * Global-position gaps: with a plain sequence, a transaction that took position 10 can commit
  * after one that took 11, and a reader that already saw 11 would skip 10 for ever. Here every
@@ -139,14 +140,15 @@ export class PostgresEventStore implements EventStore {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
       const streamIds = [...new Set(batch.map((a) => a.streamId))];
       const claimKeys = [...new Set(batch.flatMap((a) => a.claims))];
-      const { rows } = await client.query<{ kind: 'version' | 'claim'; key: string; value: string | null }>(
+      const { rows } = await client.query<{ kind: 'version' | 'claim'; key: string; value: string | null }>({
+        name: 'es_append_state',
         // One index probe per stream (max on the unique (stream_id, stream_version) index), however long the stream.
-        `SELECT 'version' AS kind, s.stream_id AS key, (SELECT max(stream_version) FROM es_events e WHERE e.stream_id = s.stream_id)::text AS value
+        text: `SELECT 'version' AS kind, s.stream_id AS key, (SELECT max(stream_version) FROM es_events e WHERE e.stream_id = s.stream_id)::text AS value
          FROM unnest($1::text[]) AS s(stream_id)
          UNION ALL
          SELECT 'claim', key, stream_id FROM es_claims WHERE key = ANY($2::text[])`,
-        [streamIds, claimKeys],
-      );
+        values: [streamIds, claimKeys],
+      });
       const versions = new Map(rows.filter((r) => r.kind === 'version').map((r) => [r.key, Number(r.value ?? 0)]));
       const holders = new Map(rows.filter((r) => r.kind === 'claim').map((r) => [r.key, r.value!]));
       const newClaims: { key: string; streamId: string }[] = [];
@@ -187,8 +189,9 @@ export class PostgresEventStore implements EventStore {
         return;
       }
       // The NOTIFY rides along and announces the batch's last position, so a subscriber that is past it need not read.
-      const inserted = await client.query<{ event_id: string; global_position: string; recorded_at: Date }>(
-        `WITH inserted AS (
+      const inserted = await client.query<{ event_id: string; global_position: string; recorded_at: Date }>({
+        name: 'es_append_insert',
+        text: `WITH inserted AS (
            INSERT INTO es_events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)
            SELECT id, stream, version, type, data, metadata, clock_timestamp()
            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
@@ -198,8 +201,8 @@ export class PostgresEventStore implements EventStore {
          claimed AS (INSERT INTO es_claims (key, stream_id) SELECT * FROM unnest($7::text[], $8::text[])),
          notified AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (SELECT max(global_position) FROM inserted)::text))
          SELECT event_id, global_position, recorded_at FROM inserted, notified`,
-        [ids, streams, streamVersions, types, data, metadata, newClaims.map((c) => c.key), newClaims.map((c) => c.streamId)],
-      );
+        values: [ids, streams, streamVersions, types, data, metadata, newClaims.map((c) => c.key), newClaims.map((c) => c.streamId)],
+      });
       const insertedById = new Map(inserted.rows.map((r) => [r.event_id, r]));
       await this.beforeCommit?.();
       await client.query('COMMIT');
@@ -236,23 +239,25 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStream(streamId: string, afterVersion = 0): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      'SELECT * FROM es_events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version',
-      [streamId, afterVersion],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'es_read_stream',
+      text: 'SELECT * FROM es_events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version',
+      values: [streamId, afterVersion],
+    });
     return rows.map(toStoredEvent);
   }
 
   async readAll(after: bigint, limit: number): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      'SELECT * FROM es_events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
-      [after.toString(), limit],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'es_read_all',
+      text: 'SELECT * FROM es_events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
+      values: [after.toString(), limit],
+    });
     return rows.map(toStoredEvent);
   }
 
   async headPosition(): Promise<bigint> {
-    const { rows } = await this.pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM es_events');
+    const { rows } = await this.pool.query<{ head: string | null }>({ name: 'es_head', text: 'SELECT max(global_position) AS head FROM es_events' });
     return BigInt(rows[0].head ?? 0);
   }
 
