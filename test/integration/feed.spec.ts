@@ -256,6 +256,7 @@ describe('the live feed', () => {
     expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=abc`)).toBe(400);
     expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=-1`)).toBe(400);
     expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=1.5`)).toBe(400);
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=9999999999999999999`)).toBe(400);
     expect(await handshakeStatus(`${system.wsUrl}`)).toBe(401);
     expect(await handshakeStatus(`${system.wsUrl}?token=not-a-token`)).toBe(401);
     // The control: the same token without `since` is accepted.

@@ -241,6 +241,28 @@ describe('idempotent sends', () => {
     expect(again.body).toEqual(first.body);
   });
 
+  it('stores one message when the same clientMsgId goes to two conversations at the same moment (HTTP and socket)', async () => {
+    const [alice, bob] = await pair();
+    const carol = await registerUser(api);
+    const socket = await FeedClient.connect(system.wsUrl, alice.token);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const clientMsgId = newId();
+        socket.send({ type: 'send', ...text(carol, 'to carol', clientMsgId) });
+        const overHttp = await send(alice, text(bob, 'to bob', clientMsgId));
+        await socket.waitFor(() => socket.frames.some((f) => f.type === 'sent' && f.clientMsgId === clientMsgId));
+        const overSocket = socket.frames.find((f) => f.type === 'sent' && f.clientMsgId === clientMsgId);
+        expect([200, 201]).toContain(overHttp.status);
+        expect(overSocket).toEqual({ type: 'sent', clientMsgId, ...overHttp.body });
+      }
+      const inboxes = await Promise.all([bob, carol].map((u) => api.get('/v1/conversations', u.token)));
+      const stored = inboxes.reduce((sum, inbox) => sum + (inbox.body[0]?.lastSeq ?? 0), 0);
+      expect(stored).toBe(20);
+    } finally {
+      await socket.close();
+    }
+  });
+
   it('treats the same clientMsgId from another user as another message', async () => {
     const [alice, bob] = await pair();
     const clientMsgId = newId();

@@ -114,6 +114,16 @@ export function describeEventStoreConformance(
       expect(written.filter((events) => events.length > 0)).toHaveLength(1);
     });
 
+    it('an append the store may refuse (a NUL character in its data) never fails the appends made beside it', async () => {
+      const good = Array.from({ length: 20 }, (_, i) => stream(`beside-poison-${i}`));
+      const results = await Promise.allSettled([
+        ...good.map((id) => store.append(id, [event(1)], 0)),
+        store.append(stream('poison'), [{ type: 'Tested', data: { text: 'bad\u0000byte' } }], 0),
+      ]);
+      expect(results.slice(0, 20).map((r) => r.status)).toEqual(good.map(() => 'fulfilled'));
+      for (const id of good) expect((await store.readStream(id)).map((e) => e.data.n)).toEqual([1]);
+    });
+
     it('reads the whole log after a position, exclusive, in position order', async () => {
       const before = await store.headPosition();
       const a = stream('log-a');

@@ -1,4 +1,4 @@
-import { Inject, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, OnApplicationBootstrap, OnApplicationShutdown, UseFilters } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -19,11 +19,11 @@ import { RUNTIME } from '../../platform/src/platform.module.js';
 import type { Runtime } from '../../platform/src/runtime.js';
 import { ReceiptFrameDto } from '../../protocol/src/dto/receipt.dto.js';
 import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
-import { toProtocolError } from '../../protocol/src/errors.js';
 import { parseDto } from '../../protocol/src/validation.js';
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { TypingFrameDto } from '../../protocol/src/dto/typing.dto.js';
 import { FeedSession } from './feed-session.js';
+import { errorFrame, ProtocolErrorFilter } from './protocol-error.filter.js';
 import { EventLogTail } from './event-log-tail.js';
 import { LocalSockets } from './local-sockets.js';
 import { TypingRelay } from './typing-relay.js';
@@ -37,17 +37,12 @@ interface ClientState extends SocketHandshake {
 
 type Frame = Record<string, unknown>;
 
-const errorFrame = (error: unknown, clientMsgId?: unknown) => ({
-  type: 'error',
-  ...(typeof clientMsgId === 'string' ? { clientMsgId } : {}),
-  error: toProtocolError(error).body.error,
-});
-
 /** Close code for a socket whose device was logged out. */
 export const LOGGED_OUT_CLOSE_CODE = 4401;
 
 /** The live feed at /v1/ws: pushes feed items and accepts send, receipt, typing and ping frames. */
 @WebSocketGateway({ path: '/v1/ws' })
+@UseFilters(ProtocolErrorFilter)
 export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly clients = new Map<WebSocket, ClientState>();
   private readonly presenceWrites = new Set<Promise<unknown>>();

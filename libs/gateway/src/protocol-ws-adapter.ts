@@ -14,6 +14,9 @@ export interface SocketHandshake {
 
 export type HandshakeRequest = IncomingMessage & { handshake?: SocketHandshake };
 
+/** Cursors are PostgreSQL bigints. */
+const MAX_CURSOR = 2n ** 63n - 1n;
+
 export const CLIENT_FRAME_TYPES = ['send', 'receipt', 'typing', 'ping'] as const;
 
 /**
@@ -64,7 +67,7 @@ export class ProtocolWsAdapter extends WsAdapter {
       verifyClient: (info: { req: HandshakeRequest }, accept: (ok: boolean, code?: number, message?: string) => void) => {
         const url = new URL(info.req.url ?? '/', 'http://localhost');
         const since = url.searchParams.get('since');
-        if (since !== null && !/^\d{1,19}$/.test(since)) {
+        if (since !== null && (!/^\d{1,19}$/.test(since) || BigInt(since) > MAX_CURSOR)) {
           accept(false, 400, 'since must be a cursor received from this server');
           return;
         }

@@ -5,6 +5,7 @@ import { ValidationPipe } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { TokenService } from '../../auth/src/tokens.js';
 import { ProtocolWsAdapter } from '../../gateway/src/protocol-ws-adapter.js';
+import { StorableTextPipe } from '../../protocol/src/storable-text.js';
 import { validationFailed } from '../../protocol/src/validation.js';
 import { Config, ConfigError, loadConfig } from './config.js';
 import { configureHttpApp } from './http-app.js';
@@ -34,7 +35,7 @@ export async function startApp(runtime: Runtime, app: AppDefinition): Promise<IN
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
   });
   configureHttpApp(nest, config, logger, `Messenger ${app.name}`);
-  nest.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
+  nest.useGlobalPipes(new StorableTextPipe(), new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
   if (app.websocket) nest.useWebSocketAdapter(new ProtocolWsAdapter(nest, nest.get(TokenService), config.MAX_FRAME_BYTES));
   await nest.listen(config.PORT);
   return nest;

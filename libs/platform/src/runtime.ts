@@ -50,7 +50,8 @@ export async function connectRuntime(options: {
     eventStore = new EventStoreDbEventStore(config.EVENTSTORE_CONNECTION_STRING);
   } else {
     eventPool = new CoalescingPool({ connectionString: databaseUrl, max: 10 });
-    eventPool.on('error', (error) => logger.warn({ err: error }, 'idle event store connection failed'));
+    // The error of an idle client carries the client itself: log what happened, not the connection's internals.
+    eventPool.on('error', (error) => logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle event store connection failed'));
     await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(eventPool!));
     eventStore = new PostgresEventStore(eventPool, undefined, {
       onCommit: (waitedMs, commitMs) => {

@@ -127,7 +127,10 @@ export class PostgresEventStore implements EventStore {
       try {
         await this.writeBatch(batch);
       } catch (error) {
-        for (const append of batch) append.reject(error);
+        // One append the database refuses must not fail the others that shared its transaction:
+        // nothing of the batch was written or answered, so each is tried again on its own.
+        if (batch.length === 1) batch[0].reject(error);
+        else for (const append of batch) await this.writeBatch([append]).catch((own: unknown) => append.reject(own));
       }
     }
     this.flushing = false;
@@ -154,17 +157,19 @@ export class PostgresEventStore implements EventStore {
       const newClaims: { key: string; streamId: string }[] = [];
 
       const accepted: { append: PendingAppend; ids: string[]; firstVersion: number }[] = [];
+      // Refusals are answered only once the transaction commits: if it fails, every append of the batch is decided again.
+      const refused: { append: PendingAppend; error: Error }[] = [];
       const ids: string[] = [], streams: string[] = [], streamVersions: number[] = [];
       const types: string[] = [], data: string[] = [], metadata: string[] = [];
       for (const append of batch) {
         const current = versions.get(append.streamId) ?? 0;
         if (append.expected !== 'any' && append.expected !== current) {
-          append.reject(new WrongExpectedVersionError(append.streamId, append.expected, current));
+          refused.push({ append, error: new WrongExpectedVersionError(append.streamId, append.expected, current) });
           continue;
         }
         const taken = append.claims.find((key) => (holders.get(key) ?? append.streamId) !== append.streamId);
         if (taken !== undefined) {
-          append.reject(new ClaimTakenError(taken, holders.get(taken)!));
+          refused.push({ append, error: new ClaimTakenError(taken, holders.get(taken)!) });
           continue;
         }
         for (const key of append.claims) {
@@ -186,6 +191,7 @@ export class PostgresEventStore implements EventStore {
       }
       if (accepted.length === 0) {
         await client.query('ROLLBACK');
+        for (const { append, error } of refused) append.reject(error);
         return;
       }
       // The NOTIFY rides along and announces the batch's last position, so a subscriber that is past it need not read.
@@ -229,6 +235,7 @@ export class PostgresEventStore implements EventStore {
         });
       }
       stored.sort((a, b) => (a.globalPosition < b.globalPosition ? -1 : 1));
+      for (const { append, error } of refused) append.reject(error);
       for (const offer of this.committedListeners) offer(stored);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -1,0 +1,24 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import { toProtocolError } from '../../protocol/src/errors.js';
+
+/** The protocol's error frame, echoing the frame's clientMsgId when it had one. */
+export const errorFrame = (error: unknown, clientMsgId?: unknown) => ({
+  type: 'error',
+  ...(typeof clientMsgId === 'string' ? { clientMsgId } : {}),
+  error: toProtocolError(error).body.error,
+});
+
+/**
+ * What a socket handler did not answer itself (a global pipe refusing the frame, or a fault)
+ * reaches the client as the protocol's error frame, not as Nest's `{"event":"exception"}`.
+ */
+@Catch()
+export class ProtocolErrorFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost) {
+    const ws = host.switchToWs();
+    const socket = ws.getClient<WebSocket>();
+    const frame = ws.getData<{ clientMsgId?: unknown } | undefined>();
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(errorFrame(exception, frame?.clientMsgId)));
+  }
+}
