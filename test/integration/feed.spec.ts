@@ -257,6 +257,10 @@ describe('the live feed', () => {
     expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=-1`)).toBe(400);
     expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=1.5`)).toBe(400);
     expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=9999999999999999999`)).toBe(400);
+    // A cursor past the log's head was never issued (say, the server's data was reset): refused, so the client resyncs.
+    const head = await system.runtime.eventStore.headPosition();
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=${head + 1000n}`)).toBe(400);
+    expect(await handshakeStatus(`${system.wsUrl}?token=${token}&since=${head}`)).toBe(101);
     expect(await handshakeStatus(`${system.wsUrl}`)).toBe(401);
     expect(await handshakeStatus(`${system.wsUrl}?token=not-a-token`)).toBe(401);
     // The control: the same token without `since` is accepted.

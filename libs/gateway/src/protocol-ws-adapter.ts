@@ -31,6 +31,8 @@ export class ProtocolWsAdapter extends WsAdapter {
     app: INestApplicationContext,
     private readonly tokens: TokenService,
     private readonly maxFrameBytes: number,
+    /** The event log's head: a cursor beyond it was never issued (the server's data was reset, or it is made up). */
+    private readonly headPosition: () => Promise<bigint>,
   ) {
     super(app, {
       messageParser: (data: unknown) => {
@@ -71,9 +73,15 @@ export class ProtocolWsAdapter extends WsAdapter {
           accept(false, 400, 'since must be a cursor received from this server');
           return;
         }
+        const cursor = since === null ? undefined : BigInt(since);
         this.tokens.verify(url.searchParams.get('token') ?? undefined).then(
-          (principal) => {
-            info.req.handshake = { principal, since: since === null ? undefined : BigInt(since) };
+          async (principal) => {
+            const head = cursor === undefined ? undefined : await this.headPosition().catch(() => null);
+            if (head === null) return accept(false, 503, 'the event log cannot be reached; retry shortly');
+            if (head !== undefined && cursor! > head) {
+              return accept(false, 400, 'since names no event of this server: reconnect without since and resync');
+            }
+            info.req.handshake = { principal, since: cursor };
             accept(true);
           },
           () => accept(false, 401, 'missing or invalid token'),
