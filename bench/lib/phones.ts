@@ -1,9 +1,10 @@
 // Distinct phone numbers that libphonenumber judges valid.
-// Scheme: French mobile numbers +33 6 XXXXXXXX (8 free digits => 100,000,000 numbers).
+// Scheme: French mobile numbers +33 6 XXXXXXXX. Not every block is assigned (+33 639… is not),
+// so the numbers stay within +33 600… to +33 629…, all valid: 30,000,000 numbers.
 // A random base per run keeps runs against a long-lived server apart.
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 
-const SPACE = 100_000_000;
+const SPACE = 30_000_000;
 const base = Math.floor(Math.random() * (SPACE / 2));
 
 export function phoneNumber(index: number): string {
