@@ -305,6 +305,14 @@ describe('tokens', () => {
     }
   });
 
+  it('tells an expired token apart: 401 token_expired', async () => {
+    const user = await registerUser(api);
+    const [, expired] = (await forgedTokens(user.userId, user.deviceId)).find(([why]) => why === 'an expired JWT')!;
+    const result = await api.get('/v1/conversations', expired);
+    expect(result.status).toBe(401);
+    expect(result.body.error.code).toBe('token_expired');
+  });
+
   it('lets the auth routes through without a token', async () => {
     expect((await api.post('/v1/auth/request-code', { phone: uniquePhone() })).status).toBe(202);
   });
@@ -346,6 +354,20 @@ describe('WebSocket handshake', () => {
     const forged = await new SignJWT({ did: user.deviceId }).setProtectedHeader({ alg: 'HS256' }).setSubject(user.userId)
       .setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-that-is-long-enough-0123456789'));
     expect(await handshake(`${system.wsUrl}?token=${forged}`)).toMatchObject({ opened: false, status: 401 });
+  });
+
+  it('takes the token from an Authorization: Bearer header too (clients that are not browsers)', async () => {
+    const user = await registerUser(api);
+    const opened = await new Promise<boolean>((resolve) => {
+      const socket = new WebSocket(system.wsUrl, { headers: { authorization: `Bearer ${user.token}` } });
+      socket.once('open', () => {
+        socket.close();
+        resolve(true);
+      });
+      socket.once('unexpected-response', () => resolve(false));
+      socket.on('error', () => resolve(false));
+    });
+    expect(opened).toBe(true);
   });
 
   it('opens a socket with a valid token, which answers ping with pong', async () => {

@@ -305,6 +305,23 @@ describe('idempotent sends', () => {
 });
 
 describe('refused sends', () => {
+  it.each([
+    ['an empty text body', { body: '' }, 'body'],
+    ['a blank text body', { body: ' \n\t ' }, 'body'],
+  ])('answers 400 for %s', async (_why, override, field) => {
+    const [alice, bob] = await pair();
+    const result = await send(alice, { ...text(bob), ...override });
+    expectError(result, 400);
+    expectBadFields(result.body.error, [field]);
+  });
+
+  it('answers 400 for a `to` that names both a user and a group', async () => {
+    const [alice, bob] = await pair();
+    const result = await send(alice, { ...text(bob), to: { userId: bob.userId, groupId: 'gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    expectError(result, 400);
+    expectBadFields(result.body.error, ['to']);
+  });
+
   it('answers 404 for an unknown userId', async () => {
     const [alice] = await pair();
     const result = await send(alice, { clientMsgId: newId(), to: { userId: 'uNoSuchUserAAAAAAAAAAAA' }, kind: 'text', body: 'hi' });

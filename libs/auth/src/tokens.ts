@@ -7,8 +7,8 @@ export interface Principal {
 }
 
 export class AuthenticationError extends DomainError {
-  constructor(message = 'missing or invalid token') {
-    super('invalid', 'unauthorized', message);
+  constructor(message = 'missing or invalid token', code = 'unauthorized') {
+    super('unauthenticated', code, message);
   }
 }
 
@@ -40,7 +40,9 @@ export class TokenService {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.did !== 'string') throw new AuthenticationError();
       principal = { userId: payload.sub, deviceId: payload.did };
-    } catch {
+    } catch (error) {
+      // An expired token is told apart, so a client knows to log in again rather than suspect a bug.
+      if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new AuthenticationError('the token has expired; log in again', 'token_expired');
       throw new AuthenticationError();
     }
     if (this.revocations?.isRevoked(principal.deviceId)) throw new AuthenticationError('this device was logged out');

@@ -74,7 +74,9 @@ export class ProtocolWsAdapter extends WsAdapter {
           return;
         }
         const cursor = since === null ? undefined : BigInt(since);
-        this.tokens.verify(url.searchParams.get('token') ?? undefined).then(
+        // Browsers can only pass the token in the URL; other clients may use the Authorization header.
+        const bearer = /^Bearer (.+)$/i.exec(info.req.headers.authorization ?? '')?.[1];
+        this.tokens.verify(url.searchParams.get('token') ?? bearer).then(
           async (principal) => {
             const head = cursor === undefined ? undefined : await this.headPosition().catch(() => null);
             if (head === null) return accept(false, 503, 'the event log cannot be reached; retry shortly');

@@ -14,6 +14,7 @@ export interface ProtocolError {
 
 const STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
+  unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
@@ -39,7 +40,7 @@ const body = (code: string, message: string, details: unknown = null): ErrorBody
 /** One translation of every failure into the protocol's error, for HTTP and WebSocket alike. */
 export function toProtocolError(error: unknown): ProtocolError {
   if (error instanceof DomainError) {
-    const status = error.code === 'unauthorized' ? 401 : STATUS[error.kind];
+    const status = STATUS[error.kind];
     const retryAfterSeconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     return { status, body: body(error.code, error.message, error.details ?? null), retryAfterSeconds };
   }

@@ -6,8 +6,12 @@ import {
   IsOptional,
   IsString,
   Length,
+  Validate,
+  ValidationArguments,
   ValidateIf,
   ValidateNested,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
 import { MEDIA_KINDS, MESSAGE_KINDS, MessageKind } from '../../../domain/src/events.js';
 
@@ -21,6 +25,26 @@ export class RecipientDto {
   groupId?: string;
 }
 
+@ValidatorConstraint({ name: 'oneRecipient' })
+class OneRecipient implements ValidatorConstraintInterface {
+  validate(to: unknown) {
+    return typeof to !== 'object' || to === null || !('userId' in to && 'groupId' in to);
+  }
+  defaultMessage() {
+    return 'to names either a userId or a groupId, not both';
+  }
+}
+
+@ValidatorConstraint({ name: 'textHasContent' })
+class TextHasContent implements ValidatorConstraintInterface {
+  validate(body: unknown, args: ValidationArguments) {
+    return (args.object as SendMessageDto).kind !== 'text' || (typeof body === 'string' && /\S/.test(body));
+  }
+  defaultMessage() {
+    return 'a text message needs a body with something other than white space';
+  }
+}
+
 export class SendMessageDto {
   @ApiProperty({ description: 'client-made, unique per sender; makes the send idempotent' })
   @IsString()
@@ -29,6 +53,7 @@ export class SendMessageDto {
 
   @ApiProperty({ type: RecipientDto })
   @IsNotEmptyObject()
+  @Validate(OneRecipient)
   @ValidateNested()
   @Type(() => RecipientDto)
   to: RecipientDto;
@@ -40,6 +65,7 @@ export class SendMessageDto {
   @ApiPropertyOptional({ description: 'at most 65,536 bytes (UTF-8); opaque to the server' })
   @ValidateIf((o: SendMessageDto) => !MEDIA_KINDS.includes(o.kind) || o.body !== undefined)
   @IsString()
+  @Validate(TextHasContent)
   body?: string;
 
   @ApiPropertyOptional({ description: 'required for image, video, audio and document' })
