@@ -80,6 +80,8 @@ export class FeedClient {
   readonly frames: any[] = [];
   /** Every frame's text as it arrived. */
   readonly raw: string[] = [];
+  /** WebSocket ping control frames received from the server. */
+  pings = 0;
   private waiters: (() => void)[] = [];
   closed?: { code: number; reason: string };
 
@@ -89,6 +91,10 @@ export class FeedClient {
       this.frames.push(JSON.parse(String(data)));
       this.notify();
     });
+    socket.on('ping', () => {
+      this.pings++;
+      this.notify();
+    });
     socket.on('close', (code, reason) => {
       this.closed = { code, reason: String(reason) };
       this.notify();
@@ -96,9 +102,9 @@ export class FeedClient {
   }
 
   /** Opens the socket and waits for the pong of a first ping: from then on the socket is live. */
-  static async connect(wsUrl: string, token: string, since?: string): Promise<FeedClient> {
+  static async connect(wsUrl: string, token: string, since?: string, options: WebSocket.ClientOptions = {}): Promise<FeedClient> {
     const url = `${wsUrl}?token=${encodeURIComponent(token)}${since ? `&since=${encodeURIComponent(since)}` : ''}`;
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

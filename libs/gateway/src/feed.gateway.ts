@@ -64,11 +64,18 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   onApplicationBootstrap() {
     this.revocations.onRevoked((deviceId) => this.sockets.closeDevice(deviceId, LOGGED_OUT_CLOSE_CODE, 'device logged out'));
     const idleMs = this.runtime.config.SOCKET_IDLE_SECONDS * 1000;
-    // One sweep for all sockets instead of a timer each.
+    const sweepMs = Math.min(5_000, idleMs / 4);
+    // One sweep for all sockets instead of a timer each. A socket silent for a while is sent a
+    // WebSocket ping, which every client library answers by itself; one that answers nothing,
+    // not even that, for the idle limit is closed.
     this.sweeper = setInterval(() => {
       const now = Date.now();
-      for (const [socket, state] of this.clients) if (now - state.lastHeard > idleMs) socket.close(1001, 'idle');
-    }, Math.min(5_000, idleMs / 2));
+      for (const [socket, state] of this.clients) {
+        const silentMs = now - state.lastHeard;
+        if (silentMs > idleMs) socket.close(1001, 'idle');
+        else if (silentMs >= idleMs / 2 - sweepMs) socket.ping();
+      }
+    }, sweepMs);
   }
 
   /** Records every open socket's disconnect before the event store closes, so last seen stays right. */
@@ -93,10 +100,12 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     const connectionId = randomUUID();
     this.clients.set(socket, { ...handshake, connectionId, session, lastHeard: Date.now() });
     this.sockets.add(userId, deviceId, socket);
-    socket.on('message', () => {
+    const heard = () => {
       const state = this.clients.get(socket);
       if (state) state.lastHeard = Date.now();
-    });
+    };
+    socket.on('message', heard);
+    socket.on('pong', heard);
     this.metrics.openSockets.inc();
     session.done.catch((error) => {
       this.runtime.logger.warn({ err: error, userId }, 'feed catch-up failed; closing socket');
