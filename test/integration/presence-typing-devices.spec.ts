@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, HttpResult, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
+import type WebSocket from 'ws';
 
 /**
  * People, part 3: presence and last seen (devices, transitions, idle close, events vs heartbeats),
@@ -36,8 +37,8 @@ function harness(getSystem: () => TestSystem) {
       for (const user of created) await eventually(() => api().get(`/v1/users/${user.userId}/profile`, user.token), (r) => r.status === 200);
       return created;
     },
-    async connect(user: TestUser, since?: string): Promise<FeedClient> {
-      const socket = await FeedClient.connect(getSystem().wsUrl, user.token, since);
+    async connect(user: TestUser, since?: string, options?: WebSocket.ClientOptions): Promise<FeedClient> {
+      const socket = await FeedClient.connect(getSystem().wsUrl, user.token, since, options);
       sockets.push(socket);
       return socket;
     },
@@ -421,13 +422,13 @@ describe('an idle socket (SOCKET_IDLE_SECONDS=2)', () => {
     await system?.close();
   });
 
-  it('is closed after the idle limit and its user goes offline: conversation partners get a presence frame with last seen at that moment', async () => {
+  it('is closed after the idle limit when it answers nothing (not even WebSocket pings) and its user goes offline: conversation partners get a presence frame with last seen at that moment', async () => {
     const [silent, partner] = await h.users(2);
     await h.chat(silent, partner);
     const partnerSocket = await h.connect(partner);
     const keepAlive = setInterval(() => partnerSocket.send({ type: 'ping' }), 500);
     try {
-      const silentSocket = await h.connect(silent);
+      const silentSocket = await h.connect(silent, undefined, { autoPong: false });
       const lastHeard = Date.now();
       await partnerSocket.waitFor(() => presenceFramesOf(partnerSocket, silent).length === 1);
       expect(presenceFramesOf(partnerSocket, silent)[0]).toEqual({ type: 'presence', userId: silent.userId, online: true, lastSeen: null });

@@ -1,13 +1,15 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import { toProtocolError } from '../../protocol/src/errors.js';
 
-/** The protocol's error frame, echoing the frame's clientMsgId when it had one. */
-export const errorFrame = (error: unknown, clientMsgId?: unknown) => ({
-  type: 'error',
-  ...(typeof clientMsgId === 'string' ? { clientMsgId } : {}),
-  error: toProtocolError(error).body.error,
-});
+const logger = new Logger('FeedGateway');
+
+/** The protocol's error frame, echoing the frame's clientMsgId when it had one; a fault of the server's own is logged. */
+export function errorFrame(error: unknown, clientMsgId?: unknown) {
+  const protocolError = toProtocolError(error);
+  if (protocolError.status >= 500) logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { type: 'error', ...(typeof clientMsgId === 'string' ? { clientMsgId } : {}), error: protocolError.body.error };
+}
 
 /**
  * What a socket handler did not answer itself (a global pipe refusing the frame, or a fault)

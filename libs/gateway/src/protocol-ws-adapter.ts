@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { coalesceWrites } from '../../net/src/coalesced-writes.js';
 import { Principal, TokenService } from '../../auth/src/tokens.js';
@@ -33,6 +34,7 @@ export class ProtocolWsAdapter extends WsAdapter {
     private readonly maxFrameBytes: number,
     /** The event log's head: a cursor beyond it was never issued (the server's data was reset, or it is made up). */
     private readonly headPosition: () => Promise<bigint>,
+    private readonly log: Logger,
   ) {
     super(app, {
       messageParser: (data: unknown) => {
@@ -60,6 +62,18 @@ export class ProtocolWsAdapter extends WsAdapter {
       if (tcp) coalesceWrites(tcp);
       callback(socket, request);
     });
+  }
+
+  /**
+   * A client's protocol violation (an oversized frame, closed 1009; a malformed one) is the
+   * client's problem, not the server's: a warning, not an error. Server errors stay errors.
+   */
+  bindErrorHandler(server: { on(event: string, listener: (...args: never[]) => void): unknown }) {
+    server.on('connection', (socket: WebSocket) =>
+      socket.on('error', (error: Error & { code?: string }) => this.log.warn({ code: error.code, reason: error.message }, 'socket closed for a protocol violation')),
+    );
+    server.on('error', (error: Error) => this.log.error({ err: error }, 'WebSocket server error'));
+    return server;
   }
 
   create(port: number, options: Record<string, unknown> = {}) {

@@ -36,7 +36,7 @@ export async function startApp(runtime: Runtime, app: AppDefinition): Promise<IN
   });
   configureHttpApp(nest, config, logger, `Messenger ${app.name}`);
   nest.useGlobalPipes(new StorableTextPipe(), new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
-  if (app.websocket) nest.useWebSocketAdapter(new ProtocolWsAdapter(nest, nest.get(TokenService), config.MAX_FRAME_BYTES, () => runtime.eventStore.headPosition()));
+  if (app.websocket) nest.useWebSocketAdapter(new ProtocolWsAdapter(nest, nest.get(TokenService), config.MAX_FRAME_BYTES, () => runtime.eventStore.headPosition(), logger.child({ component: 'websocket' })));
   await nest.listen(config.PORT);
   return nest;
 }
