@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { isCursor } from '../../protocol/src/cursor.js';
 import { coalesceWrites } from '../../net/src/coalesced-writes.js';
 import { Principal, TokenService } from '../../auth/src/tokens.js';
 
@@ -14,9 +15,6 @@ export interface SocketHandshake {
 }
 
 export type HandshakeRequest = IncomingMessage & { handshake?: SocketHandshake };
-
-/** Cursors are PostgreSQL bigints. */
-const MAX_CURSOR = 2n ** 63n - 1n;
 
 export const CLIENT_FRAME_TYPES = ['send', 'receipt', 'typing', 'ping'] as const;
 
@@ -83,7 +81,7 @@ export class ProtocolWsAdapter extends WsAdapter {
       verifyClient: (info: { req: HandshakeRequest }, accept: (ok: boolean, code?: number, message?: string) => void) => {
         const url = new URL(info.req.url ?? '/', 'http://localhost');
         const since = url.searchParams.get('since');
-        if (since !== null && (!/^\d{1,19}$/.test(since) || BigInt(since) > MAX_CURSOR)) {
+        if (since !== null && !isCursor(since)) {
           accept(false, 400, 'since must be a cursor received from this server');
           return;
         }

@@ -5,7 +5,7 @@ import { ValidationPipe } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { TokenService } from '../../auth/src/tokens.js';
 import { ProtocolWsAdapter } from '../../gateway/src/protocol-ws-adapter.js';
-import { StorableTextPipe } from '../../protocol/src/storable-text.js';
+import { InputGuardPipe } from '../../protocol/src/input-guard.js';
 import { validationFailed } from '../../protocol/src/validation.js';
 import { Config, ConfigError, loadConfig } from './config.js';
 import { configureHttpApp } from './http-app.js';
@@ -35,7 +35,7 @@ export async function startApp(runtime: Runtime, app: AppDefinition): Promise<IN
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
   });
   configureHttpApp(nest, config, logger, `Messenger ${app.name}`);
-  nest.useGlobalPipes(new StorableTextPipe(), new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
+  nest.useGlobalPipes(new InputGuardPipe(), new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
   if (app.websocket) nest.useWebSocketAdapter(new ProtocolWsAdapter(nest, nest.get(TokenService), config.MAX_FRAME_BYTES, () => runtime.eventStore.headPosition(), logger.child({ component: 'websocket' })));
   await nest.listen(config.PORT);
   return nest;

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, INestApplication, NotFoundException } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { toProtocolError } from '../../protocol/src/errors.js';
 import type { Config } from './config.js';
@@ -28,6 +30,7 @@ export function configureHttpApp(app: INestApplication, config: Config, logger: 
   if (config.TRUST_PROXY) (app.getHttpAdapter().getInstance() as express.Express).set('trust proxy', true);
   app.use(express.json({ limit: config.MAX_BODY_BYTES, type: () => true }));
   app.useGlobalFilters(new ProtocolExceptionFilter(logger));
+  (app.getHttpServer() as Server).on('clientError', answerMalformedRequest);
   if (config.SERVE_DOCS) {
     const document = SwaggerModule.createDocument(
       app,
@@ -40,4 +43,24 @@ export function configureHttpApp(app: INestApplication, config: Config, logger: 
     );
     SwaggerModule.setup('docs', app, document);
   }
+}
+
+/**
+ * Node answers a request it cannot parse (a request line and headers over its 16 KB limit, say a
+ * 20,000-character URL) with a bare status; this gives it the protocol's error shape too.
+ */
+function answerMalformedRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'the request line and headers are larger than the server accepts (16 KB)']
+      : [400, 'malformed_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message, details: null } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

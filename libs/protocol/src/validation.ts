@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { invalid } from '../../domain/src/errors.js';
-import { assertStorable } from './storable-text.js';
+import { assertAcceptableInput } from './input-guard.js';
 
 export interface FieldError {
   field: string;
@@ -25,7 +25,7 @@ export function parseDto<T extends object>(type: new () => T, plain: unknown): T
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     throw invalid('validation_failed', 'expected a JSON object', [{ field: '', message: 'must be an object' }]);
   }
-  assertStorable(plain);
+  assertAcceptableInput(plain);
   const instance = plainToInstance(type, plain);
   const errors = validateSync(instance, { whitelist: true });
   if (errors.length > 0) throw validationFailed(errors);

@@ -12,13 +12,13 @@ import { isGroupConversation } from '../../../../libs/domain/src/streams.js';
 import { EVENT_STORE, EventStore } from '../../../../libs/event-store/src/event-store.port.js';
 import {
   AuditReadsQueryDto,
-  CURSOR,
   LogReplayQueryDto,
   ReplayQueryDto,
   StateAsOfQueryDto,
   TailQueryDto,
 } from '../../../../libs/protocol/src/dto/audit.dto.js';
 import { AllowRoles, AuditGuard, AuditReadInterceptor, CurrentAuditor } from './audit.guard.js';
+import { isCursor } from '../../../../libs/protocol/src/cursor.js';
 
 function filterOf(query: { type?: string; stream?: string; streamPrefix?: string; from?: string; to?: string }): ReplayFilter {
   const filter: ReplayFilter = {};
@@ -154,7 +154,7 @@ export class AuditController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() res: Response,
   ) {
-    if (lastEventId !== undefined && !CURSOR.test(lastEventId)) {
+    if (lastEventId !== undefined && !isCursor(lastEventId)) {
       throw invalid('validation_failed', 'the request has invalid fields', [{ field: 'Last-Event-ID', message: 'must be a cursor received from this server' }]);
     }
     const format = query.format ?? (who.role === 'analytics' ? 'cloudevents' : 'events');

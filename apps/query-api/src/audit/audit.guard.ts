@@ -7,6 +7,7 @@ import { AuditorDirectory } from '../../../../libs/audit/src/auditors.js';
 import { Role, RolePrincipal, RoleTokens } from '../../../../libs/auth/src/role-tokens.js';
 import { AuthenticationError, bearerToken } from '../../../../libs/auth/src/tokens.js';
 import { forbidden } from '../../../../libs/domain/src/errors.js';
+import { assertAcceptableInput } from '../../../../libs/protocol/src/input-guard.js';
 
 type AuditRequest = Request & { auditor?: RolePrincipal };
 
@@ -54,6 +55,9 @@ export class AuditReadInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuditRequest>();
+    // What the database cannot store cannot be recorded either: refused before anything else.
+    assertAcceptableInput(request.params);
+    assertAcceptableInput(request.query);
     const auditor = request.auditor!;
     const template = (request.route as { path?: string } | undefined)?.path ?? request.path;
     return from(

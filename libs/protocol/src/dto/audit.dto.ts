@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsCursor } from '../cursor.js';
 
 /** A cursor: an event's global position, as the server gave it (decimal string). */
-export const CURSOR = /^\d{1,19}$/;
 const TYPE_LIST = /^[A-Za-z][A-Za-z0-9_.-]{0,99}(,[A-Za-z][A-Za-z0-9_.-]{0,99}){0,49}$/;
 const STREAM_LIST = /^[^,\s]{1,300}(,[^,\s]{1,300}){0,49}$/;
 
@@ -19,7 +19,7 @@ class StreamFilterDto {
 
 export class ReplayQueryDto extends StreamFilterDto {
   @ApiPropertyOptional({ description: 'Cursor: events after this global position (default 0, the start)' })
-  @IsOptional() @Matches(CURSOR, { message: 'after must be a cursor (a decimal position) received from this server' })
+  @IsOptional() @IsCursor()
   after?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000, description: 'Page size (json); ignored by ndjson, which exports everything up to the head' })
@@ -47,7 +47,7 @@ export class LogReplayQueryDto extends ReplayQueryDto {
 
 export class TailQueryDto extends StreamFilterDto {
   @ApiPropertyOptional({ description: 'Cursor: start after this position (default: the head, i.e. only new events). `Last-Event-ID` wins.' })
-  @IsOptional() @Matches(CURSOR, { message: 'after must be a cursor (a decimal position) received from this server' })
+  @IsOptional() @IsCursor()
   after?: string;
 
   @ApiPropertyOptional({ description: 'Only these streams, comma-separated exact ids' })
@@ -75,7 +75,7 @@ export class StateAsOfQueryDto {
 
 export class AuditReadsQueryDto {
   @ApiPropertyOptional({ description: 'Cursor: records after this position' })
-  @IsOptional() @Matches(CURSOR, { message: 'after must be a cursor (a decimal position) received from this server' })
+  @IsOptional() @IsCursor()
   after?: string;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
