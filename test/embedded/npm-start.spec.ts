@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Api, registerUser, sendText } from '../support/client.js';
+import { Api, FeedClient, registerUser, sendText } from '../support/client.js';
 import { freePort } from '../support/ports.js';
 
 const entry = path.resolve('dist/apps/embedded/src/main.js');
@@ -11,18 +11,20 @@ const dataDir = path.resolve('.data', `embedded-test-${process.pid}`);
 interface Started {
   child: ChildProcess;
   stdout: string;
+  stderr: string;
   exited: Promise<number | null>;
 }
 
-/** Runs what `npm start` runs (after its build step), as a separate process. */
-async function start(port: number, pgPort: number): Promise<Started> {
+/** Runs what `npm start` runs (after its build step), as a separate process (in a process group of its own with `detached`). */
+async function start(port: number, pgPort: number, options: { detached?: boolean; logLevel?: string } = {}): Promise<Started> {
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(pgPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(pgPort), DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
-  const started: Started = { child, stdout: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const started: Started = { child, stdout: '', stderr: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  child.stderr!.on('data', (chunk) => (started.stderr += chunk));
+  const stderr = { toString: () => started.stderr };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not listening after 60 s:\n${started.stdout}\n${stderr}`)), 60_000);
     child.stdout!.on('data', (chunk) => {
@@ -72,6 +74,25 @@ describe('the embedded system (npm start)', () => {
       expect(await third.exited).toBe(0);
     }
   }, 180_000);
+
+  it.each([
+    ['Ctrl-C in a terminal (SIGINT to the whole process group, PostgreSQL included)', 'SIGINT', true],
+    ['SIGINT to node alone', 'SIGINT', false],
+    ['SIGTERM to node alone', 'SIGTERM', false],
+  ] as const)('stops cleanly on %s: exit 0, nothing above info logged, open sockets closed with 1001', async (_how, signal, wholeGroup) => {
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const server = await start(port, pgPort, { detached: true, logLevel: 'info' });
+    const api = new Api(`http://127.0.0.1:${port}`);
+    const user = await registerUser(api);
+    const socket = await FeedClient.connect(`ws://127.0.0.1:${port}/v1/ws`, user.token);
+    process.kill(wholeGroup ? -server.child.pid! : server.child.pid!, signal);
+    expect(await server.exited).toBe(0);
+    await socket.waitFor(() => socket.closed !== undefined);
+    expect(socket.closed?.code).toBe(1001);
+    const logLines = (server.stdout + server.stderr).split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.filter((line) => JSON.parse(line).level > 30)).toEqual([]);
+    expect(server.stdout + server.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  }, 60_000);
 
   it('refuses an invalid configuration with a message naming the variable', () => {
     const result = spawnSync(process.execPath, [entry], { env: { ...process.env, PORT: 'not-a-port', DATA_DIR: dataDir }, encoding: 'utf8', timeout: 30_000 });

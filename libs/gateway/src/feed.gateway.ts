@@ -1,4 +1,4 @@
-import { Inject, OnApplicationBootstrap, OnApplicationShutdown, UseFilters } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, OnApplicationBootstrap, UseFilters } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -28,6 +28,7 @@ import { EventLogTail } from './event-log-tail.js';
 import { LocalSockets } from './local-sockets.js';
 import { TypingRelay } from './typing-relay.js';
 import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js';
+import { isConnectionLoss } from '../../net/src/pg-errors.js';
 
 interface ClientState extends SocketHandshake {
   connectionId: string;
@@ -43,7 +44,7 @@ export const LOGGED_OUT_CLOSE_CODE = 4401;
 /** The live feed at /v1/ws: pushes feed items and accepts send, receipt, typing and ping frames. */
 @WebSocketGateway({ path: '/v1/ws' })
 @UseFilters(ProtocolErrorFilter)
-export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, OnApplicationShutdown {
+export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly clients = new Map<WebSocket, ClientState>();
   private readonly presenceWrites = new Set<Promise<unknown>>();
   private sweeper?: NodeJS.Timeout;
@@ -78,8 +79,11 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     }, sweepMs);
   }
 
-  /** Records every open socket's disconnect before the event store closes, so last seen stays right. */
-  async onApplicationShutdown() {
+  /**
+   * Before the WebSocket server is disposed (which would drop the sockets, 1006): closes every
+   * socket with 1001 and records its disconnect before the event store closes, so last seen stays right.
+   */
+  async beforeApplicationShutdown() {
     clearInterval(this.sweeper);
     this.typingRelay.stop();
     for (const socket of [...this.clients.keys()]) {
@@ -108,6 +112,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     socket.on('pong', heard);
     this.metrics.openSockets.inc();
     session.done.catch((error) => {
+      if (isConnectionLoss(error)) return socket.close(1013, 'try again later');
       this.runtime.logger.warn({ err: error, userId }, 'feed catch-up failed; closing socket');
       socket.close(1011, 'catch-up failed');
     });
@@ -178,7 +183,11 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   private recordPresence(userId: string, event: ReturnType<typeof deviceConnected> | ReturnType<typeof deviceDisconnected>) {
     const write = this.events
       .append(streams.presence(userId), [event], 'any')
-      .catch((error) => this.runtime.logger.warn({ err: error, userId }, 'could not record presence change'))
+      .catch((error) =>
+        isConnectionLoss(error)
+          ? this.runtime.logger.debug({ userId }, 'presence change not recorded: the database is gone')
+          : this.runtime.logger.warn({ err: error, userId }, 'could not record presence change'),
+      )
       .finally(() => this.presenceWrites.delete(write));
     this.presenceWrites.add(write);
   }

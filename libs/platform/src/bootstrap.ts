@@ -41,6 +41,8 @@ export async function startApp(runtime: Runtime, app: AppDefinition): Promise<IN
   return nest;
 }
 
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 /**
  * Runs a process: validates the configuration, starts, and on SIGINT/SIGTERM closes in
  * order (Nest app first, so sockets and the projector stop before their stores).
@@ -60,6 +62,11 @@ export async function runProcess(name: string, start: (config: Config, logger: L
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Whatever holds the stop up (a client that never finishes its request), the process ends.
+    setTimeout(() => {
+      logger.warn({ seconds: SHUTDOWN_DEADLINE_MS / 1000 }, 'shutdown took too long; exiting now');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await stop?.();
     } catch (error) {

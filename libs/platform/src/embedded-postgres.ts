@@ -95,10 +95,11 @@ async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
     return;
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  // Only an orphan (re-parented to init) is ours to stop; a live parent means another instance.
+  // The server that started it is a Node process and its parent. Once that one is gone the
+  // PostgreSQL is an orphan, re-parented to init or to whatever subreaper runs us: ours to stop.
   const parent = await parentPid(pid);
-  if (parent !== 1) {
-    throw new Error(`the data folder ${dataDir} is in use by a running PostgreSQL (pid ${pid}) of another instance; stop it or choose another DATA_DIR`);
+  if (parent !== undefined && (await isNodeProcess(parent))) {
+    throw new Error(`the data folder ${dataDir} is in use by a running PostgreSQL (pid ${pid}) of another instance (pid ${parent}); stop it or choose another DATA_DIR`);
   }
   process.kill(pid, 'SIGINT');
   for (let waited = 0; isAlive(pid) && waited < 15_000; waited += 100) {
@@ -110,6 +111,11 @@ async function parentPid(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const match = /^PPid:\s+(\d+)/m.exec(status);
   return match ? Number(match[1]) : undefined;
+}
+
+async function isNodeProcess(pid: number): Promise<boolean> {
+  const argv0 = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0];
+  return path.basename(argv0) === 'node' || argv0 === process.execPath;
 }
 
 function isAlive(pid: number): boolean {

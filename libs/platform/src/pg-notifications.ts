@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { isServerShutdown } from '../../net/src/pg-errors.js';
 
 type Handler = (payload: string) => void;
 
@@ -16,6 +17,7 @@ export class PgNotifications {
   /** LISTEN commands run one after another: a pg client must not be given two queries at once. */
   private listening: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private reconnecting?: NodeJS.Timeout;
 
   constructor(
     private readonly connectionString: string,
@@ -48,10 +50,13 @@ export class PgNotifications {
         for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
       });
       client.on('error', (error) => {
-        this.logger.warn({ err: error }, 'LISTEN connection lost; reconnecting');
+        if (this.client !== client) return; // already lost: one connection, one report
+        // Info, not a warning: it also happens whenever the database restarts or stops first (Ctrl-C).
+        if (this.stopped || isServerShutdown(error)) this.logger.debug('LISTEN connection closed by the database shutting down');
+        else this.logger.info({ code: (error as { code?: string }).code, reason: error.message }, 'LISTEN connection lost; reconnecting');
         this.client = undefined;
         this.connecting = undefined;
-        if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000);
+        this.scheduleReconnect();
       });
       await client.connect();
       this.client = client;
@@ -65,19 +70,27 @@ export class PgNotifications {
     return this.listening;
   }
 
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnecting) return;
+    this.reconnecting = setTimeout(() => void this.reconnect(), 1_000);
+  }
+
   private async reconnect(): Promise<void> {
+    this.reconnecting = undefined;
     try {
       await this.connect();
+      this.logger.info('LISTEN connection restored');
       for (const handler of this.reconnectHandlers) handler();
     } catch (error) {
       this.connecting = undefined;
-      this.logger.warn({ err: error }, 'LISTEN reconnect failed; retrying');
-      if (!this.stopped) setTimeout(() => void this.reconnect(), 1_000);
+      this.logger.debug({ code: (error as { code?: string }).code, reason: (error as Error).message }, 'LISTEN reconnect failed; retrying');
+      this.scheduleReconnect();
     }
   }
 
   async close(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.reconnecting);
     await this.client?.end().catch(() => undefined);
   }
 }

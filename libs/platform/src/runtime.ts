@@ -8,6 +8,7 @@ import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Config, ConfigError } from './config.js';
 import { withUpcasting } from './event-upcasting.js';
 import { CoalescingPool } from '../../net/src/coalesced-writes.js';
+import { isServerShutdown } from '../../net/src/pg-errors.js';
 import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
 
@@ -51,7 +52,11 @@ export async function connectRuntime(options: {
   } else {
     eventPool = new CoalescingPool({ connectionString: databaseUrl, max: 10 });
     // The error of an idle client carries the client itself: log what happened, not the connection's internals.
-    eventPool.on('error', (error) => logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle event store connection failed'));
+    eventPool.on('error', (error) =>
+      isServerShutdown(error)
+        ? logger.debug('event store connection closed by the database shutting down')
+        : logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle event store connection failed'),
+    );
     await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(eventPool!));
     eventStore = new PostgresEventStore(eventPool, undefined, {
       onCommit: (waitedMs, commitMs) => {

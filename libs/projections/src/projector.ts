@@ -9,6 +9,10 @@ import { MessagesProjection } from './messages.projection.js';
 import { PeopleProjection } from './people.projection.js';
 import type { Projection } from './projection.js';
 import { PROJECTED_CHANNEL } from '../../read-models/src/projection-progress.js';
+import { isConnectionLoss } from '../../net/src/pg-errors.js';
+
+const RETRY_MS = 1_000;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 import { UsersProjection } from './users.projection.js';
 
 
@@ -37,6 +41,7 @@ export interface ProjectorObserver {
 export class Projector {
   private subscription?: CatchUpSubscription;
   private projectedUpTo = 0n;
+  private stopping = false;
 
   constructor(
     private readonly db: DataSource,
@@ -59,18 +64,28 @@ export class Projector {
     const after = await this.lowestCheckpoint();
     this.projectedUpTo = after;
     const handle = async (events: StoredEvent[]) => {
-      await this.project(events);
-      if (lingerMs > 0 && events.length < maxBatchSize) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+      // A lost connection (the database restarting) is waited out; a projection that fails is not skipped past.
+      while (!(await this.project(events).then(() => true, (error: unknown) => this.retryable(error)))) await delay(RETRY_MS);
+      if (lingerMs > 0 && events.length < maxBatchSize) await delay(lingerMs);
     };
     this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle });
   }
 
-  /** Rejects if the subscription fails (for example the projection SQL failed). */
+  /** Rejects if the subscription fails (for example the projection SQL failed); not because it was stopped. */
   get failed(): Promise<void> {
-    return this.subscription?.done ?? Promise.resolve();
+    return (this.subscription?.done ?? Promise.resolve()).catch((error: unknown) => {
+      if (!this.stopping) throw error;
+    });
+  }
+
+  /** False (try again) for a lost connection while running; otherwise rethrows. */
+  private retryable(error: unknown): false {
+    if (this.stopping || !isConnectionLoss(error)) throw error;
+    return false;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscription?.stop();
     this.subscription = undefined;
   }

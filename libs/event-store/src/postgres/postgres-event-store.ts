@@ -138,6 +138,9 @@ export class PostgresEventStore implements EventStore {
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
     const client = await this.writer.connect();
+    // A connection lost mid-append (the database stopping) fails the append's query, which is
+    // answered below; the client also emits it as an event, which must not crash the process.
+    client.on('error', ignoreLostConnection);
     const began = performance.now();
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
@@ -241,6 +244,7 @@ export class PostgresEventStore implements EventStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.off('error', ignoreLostConnection);
       client.release();
     }
   }
@@ -317,7 +321,15 @@ export class PostgresEventStore implements EventStore {
       while (!stopped) {
         // Armed before reading, so a notification or an offer during the read or the handler is not lost.
         const woken = new Promise<void>((resolve) => (wake = resolve));
-        const events = takeOffered() ?? (await read());
+        let events: StoredEvent[];
+        try {
+          events = takeOffered() ?? (await read());
+        } catch {
+          // Reading is idempotent: a failed read (the database restarting, a lost connection) is tried again.
+          readNeeded = true;
+          await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+          continue;
+        }
         if (events.length > 0) {
           await options.handle(events);
           after = events[events.length - 1].globalPosition;
@@ -367,6 +379,8 @@ export class PostgresEventStore implements EventStore {
     await listener?.then((client) => client.end()).catch(() => undefined);
   }
 }
+
+function ignoreLostConnection(): void {}
 
 function toStoredEvent(row: EventRow): StoredEvent {
   return {
