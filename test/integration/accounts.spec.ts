@@ -1,4 +1,4 @@
-// protocol.md, "Accounts" and "Errors": phone codes, verification, device login, rate limits,
+// docs/protocol.md, "Accounts" and "Errors": phone codes, verification, device login, rate limits,
 // and the token every other route (and the WebSocket) needs.
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

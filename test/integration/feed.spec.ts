@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
-/** protocol.md, "The live feed": message frames, order, `since` and the offline queue, liveness, idle close. */
+/** docs/protocol.md, "The live feed": message frames, order, `since` and the offline queue, liveness, idle close. */
 
 const MESSAGE_KEYS = ['body', 'conversationId', 'forwardOf', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
 

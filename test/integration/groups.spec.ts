@@ -4,7 +4,7 @@ import { Api, eventually, FeedClient, HttpResult, registerUser, sendText, TestUs
 import { startTestSystem, TestSystem } from '../support/system.js';
 
 /**
- * protocol.md, "Groups" (with the group parts of "Sending", "Receipts" and the live feed), over
+ * docs/protocol.md, "Groups" (with the group parts of "Sending", "Receipts" and the live feed), over
  * real HTTP and WebSockets: every route and error, membership over time in history, inbox and
  * feed, group changes on every member's feed, and per-member receipts.
  */

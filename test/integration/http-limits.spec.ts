@@ -1,4 +1,4 @@
-// protocol.md, "Errors" and "Origin" at the HTTP edge: body limit, malformed JSON, unknown
+// docs/protocol.md, "Errors" and "Origin" at the HTTP edge: body limit, malformed JSON, unknown
 // routes, and the operational routes (/health, /metrics, /docs).
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

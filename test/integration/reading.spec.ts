@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
-/** protocol.md, "Reading": the inbox, message history and presence. */
+/** docs/protocol.md, "Reading": the inbox, message history and presence. */
 
 const MESSAGE_KEYS = ['body', 'conversationId', 'forwardOf', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
 const LAST_MESSAGE_KEYS = ['body', 'kind', 'messageId', 'senderId', 'sentAt', 'seq'];

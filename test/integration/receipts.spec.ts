@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
-/** protocol.md, "Receipts": the HTTP route, the socket `receipt` frame, and what the sender sees. */
+/** docs/protocol.md, "Receipts": the HTTP route, the socket `receipt` frame, and what the sender sees. */
 
 const RECEIPT_FRAME_KEYS = ['at', 'conversationId', 'cursor', 'kind', 'type', 'upToSeq', 'userId'];
 

@@ -1,4 +1,4 @@
-// protocol.md, "Sending" (POST /v1/messages) and the socket's `send` frame, plus the socket's
+// docs/protocol.md, "Sending" (POST /v1/messages) and the socket's `send` frame, plus the socket's
 // handling of invalid, unknown and oversized frames.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

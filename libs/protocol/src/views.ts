@@ -1,4 +1,4 @@
-/** Response shapes of protocol.md that more than one place builds (history and the feed). */
+/** Response shapes of docs/protocol.md that more than one place builds (history and the feed). */
 export interface MessageView {
   messageId: string;
   conversationId: string;
