@@ -53,6 +53,13 @@ describe('the embedded system (npm start)', () => {
     const [alice, bob] = [await registerUser(api), await registerUser(api)];
     const sent = await sendText(api, alice, bob, 'kept across restarts');
 
+    // The operator commands find the running server's database from the data folder, whatever port it chose.
+    const env = { ...process.env, DATA_DIR: dataDir };
+    delete env.EMBEDDED_POSTGRES_PORT;
+    const admin = spawnSync(process.execPath, [path.resolve('dist/apps/admin/src/main.js'), 'create-auditor', 'ann'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(admin.status, admin.stderr).toBe(0);
+    expect(admin.stdout).toMatch(/^eyJ/);
+
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     // PostgreSQL stopped with it: its port is free again.

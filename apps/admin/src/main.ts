@@ -5,7 +5,7 @@ import { RoleTokens } from '../../../libs/auth/src/role-tokens.js';
 import type { EventStore } from '../../../libs/event-store/src/event-store.port.js';
 import { PostgresEventStore } from '../../../libs/event-store/src/postgres/postgres-event-store.js';
 import { ConfigError, loadConfig, requireSecrets } from '../../../libs/platform/src/config.js';
-import { startEmbeddedPostgres, RunningPostgres } from '../../../libs/platform/src/embedded-postgres.js';
+import { runningPostgresPort, startEmbeddedPostgres, RunningPostgres } from '../../../libs/platform/src/embedded-postgres.js';
 import { withUpcasting } from '../../../libs/platform/src/event-upcasting.js';
 import { loadOrCreateSecrets } from '../../../libs/platform/src/secrets.js';
 import { runRebuildCommand } from '../../../libs/projections/src/rebuild-command.js';
@@ -34,7 +34,9 @@ async function main(): Promise<number> {
     const dataDir = path.resolve(config.DATA_DIR);
     const stored = await loadOrCreateSecrets(dataDir, config);
     secrets = stored;
-    const url = `postgres://messenger:${encodeURIComponent(stored.databasePassword)}@localhost:${config.EMBEDDED_POSTGRES_PORT}/messenger`;
+    // A running `npm start` may use another port than this shell's settings: its data folder says which.
+    const port = (await runningPostgresPort(path.join(dataDir, 'postgres'))) ?? config.EMBEDDED_POSTGRES_PORT;
+    const url = `postgres://messenger:${encodeURIComponent(stored.databasePassword)}@localhost:${port}/messenger`;
     if (await reachable(url)) {
       databaseUrl = url;
     } else {
@@ -88,7 +90,7 @@ main().then(
   (error) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${ADMIN_USAGE}\n`);
     else if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else process.stderr.write(`admin: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    else process.stderr.write(`admin: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
   },
 );

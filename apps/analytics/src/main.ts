@@ -59,7 +59,8 @@ async function followTail(baseUrl: string, token: string): Promise<() => Promise
         for await (const message of parseSse(response.body as AsyncIterable<Uint8Array>, (id) => (lastEventId = id))) accept(message.data);
       } catch (error) {
         if (stopping) return;
-        process.stderr.write(`tail interrupted (${error instanceof Error ? error.message : String(error)}); reconnecting\n`);
+        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
+        process.stderr.write(`cannot follow ${baseUrl}/v1/audit/tail (${cause}); retrying\n`);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
     }

@@ -86,6 +86,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * A SIGKILLed parent leaves its PostgreSQL running and holding the data folder; stop it so
  * this start can take over (PostgreSQL shuts down cleanly on SIGINT).
  */
+/** The port of the PostgreSQL running on this data folder, if one is (its postmaster.pid says: line 4). */
+export async function runningPostgresPort(dataDir: string): Promise<number | undefined> {
+  const lines = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const [pid, port] = [Number(lines[0]), Number(lines[3])];
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
 async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   let pid: number;
