@@ -54,7 +54,7 @@ describe('the embedded system (npm start)', () => {
     const sent = await sendText(api, alice, bob, 'kept across restarts');
 
     // The operator commands find the running server's database from the data folder, whatever port it chose.
-    const env = { ...process.env, DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
     delete env.EMBEDDED_POSTGRES_PORT;
     const admin = spawnSync(process.execPath, [path.resolve('dist/apps/admin/src/main.js'), 'create-auditor', 'ann'], { env, encoding: 'utf8', timeout: 30_000 });
     expect(admin.status, admin.stderr).toBe(0);

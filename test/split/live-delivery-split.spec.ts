@@ -54,8 +54,9 @@ describe('live delivery and read-your-writes across processes, with a lagging pr
       await bobLive.nextOfType('message', 5);
       expect(bobLive.ofType('message').map((f) => f.message.body)).toEqual(sent.map((_, i) => `frozen ${i}`));
 
-      // A device that catches up from before the freeze: from the log where the projector has not been.
-      const catchingUp = await FeedClient.connect(wsUrl, bob.token, String(BigInt(bobLive.ofType('message')[0].cursor) - 1n));
+      // Bob's other device catches up from before the freeze: from the log where the projector has not been.
+      const tablet = await registerUser(commands, bob.phone, 'tablet');
+      const catchingUp = await FeedClient.connect(wsUrl, tablet.token, String(BigInt(bobLive.ofType('message')[0].cursor) - 1n));
       for (let i = 5; i < 8; i++) sent.push(await sendText(commands, alice, bob, `frozen ${i}`));
       await catchingUp.nextOfType('message', 8);
       await bobLive.nextOfType('message', 8);
@@ -68,7 +69,7 @@ describe('live delivery and read-your-writes across processes, with a lagging pr
       thaw();
       // Once projected (a read waits for that), the stored feed replays the very same bytes.
       expect((await queries.get('/v1/conversations', bob.token)).body[0]).toMatchObject({ lastSeq: sent[7].seq });
-      const replayed = await FeedClient.connect(wsUrl, bob.token, String(BigInt(bobLive.ofType('message')[0].cursor) - 1n));
+      const replayed = await FeedClient.connect(wsUrl, tablet.token, String(BigInt(bobLive.ofType('message')[0].cursor) - 1n));
       await replayed.nextOfType('message', 8);
       expect(messageText(replayed)).toEqual(messageText(bobLive));
       await replayed.close();

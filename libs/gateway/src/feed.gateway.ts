@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import type { WebSocket } from 'ws';
 import { AcknowledgeReceiptHandler } from '../../commands/src/acknowledge-receipt.handler.js';
 import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
-import { deviceConnected, deviceDisconnected, streams } from '../../domain/src/index.js';
+import { streams } from '../../domain/src/index.js';
 import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
 import { Metrics } from '../../platform/src/metrics.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
@@ -22,6 +22,7 @@ import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 import { parseDto } from '../../protocol/src/validation.js';
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { TypingFrameDto } from '../../protocol/src/dto/typing.dto.js';
+import { DevicePresence, PresenceFact } from './device-presence.js';
 import { FeedSession } from './feed-session.js';
 import { errorFrame, ProtocolErrorFilter } from './protocol-error.filter.js';
 import { EventLogTail } from './event-log-tail.js';
@@ -29,9 +30,9 @@ import { LocalSockets } from './local-sockets.js';
 import { TypingRelay } from './typing-relay.js';
 import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
+import { PgNotifications } from '../../platform/src/pg-notifications.js';
 
 interface ClientState extends SocketHandshake {
-  connectionId: string;
   session: FeedSession;
   lastHeard: number;
 }
@@ -40,6 +41,13 @@ type Frame = Record<string, unknown>;
 
 /** Close code for a socket whose device was logged out. */
 export const LOGGED_OUT_CLOSE_CODE = 4401;
+/** Close code for a socket replaced by a newer socket of the same device (on any instance). */
+export const REPLACED_CLOSE_CODE = 4409;
+/** Close code (policy violation) for a socket beyond the per-user limit. */
+export const TOO_MANY_SOCKETS_CLOSE_CODE = 1008;
+
+/** Instances tell each other which device just opened a socket, so its older socket elsewhere is closed. */
+const DEVICE_SOCKETS_CHANNEL = 'device_sockets';
 
 /** The live feed at /v1/ws: pushes feed items and accepts send, receipt, typing and ping frames. */
 @WebSocketGateway({ path: '/v1/ws' })
@@ -47,6 +55,8 @@ export const LOGGED_OUT_CLOSE_CODE = 4401;
 export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly clients = new Map<WebSocket, ClientState>();
   private readonly presenceWrites = new Set<Promise<unknown>>();
+  private readonly presence: DevicePresence;
+  private readonly instanceId = randomUUID();
   private sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -60,10 +70,17 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     @Inject(LocalSockets) private readonly sockets: LocalSockets,
     @Inject(TypingRelay) private readonly typingRelay: TypingRelay,
     @Inject(DeviceRevocations) private readonly revocations: DeviceRevocations,
-  ) {}
+    @Inject(PgNotifications) private readonly notifications: PgNotifications,
+  ) {
+    this.presence = new DevicePresence((userId, fact) => this.recordPresence(userId, fact), runtime.config.PRESENCE_GRACE_MS);
+  }
 
-  onApplicationBootstrap() {
+  async onApplicationBootstrap() {
     this.revocations.onRevoked((deviceId) => this.sockets.closeDevice(deviceId, LOGGED_OUT_CLOSE_CODE, 'device logged out'));
+    await this.notifications.listen(DEVICE_SOCKETS_CHANNEL, (payload) => {
+      const { deviceId, instanceId } = JSON.parse(payload) as { deviceId: string; instanceId: string };
+      if (instanceId !== this.instanceId) this.sockets.closeDevice(deviceId, REPLACED_CLOSE_CODE, 'replaced by a newer connection of this device');
+    });
     const idleMs = this.runtime.config.SOCKET_IDLE_SECONDS * 1000;
     const sweepMs = Math.min(5_000, idleMs / 4);
     // One sweep for all sockets instead of a timer each. A socket silent for a while is sent a
@@ -90,19 +107,26 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       this.handleDisconnect(socket);
       socket.close(1001, 'server shutting down');
     }
+    this.presence.flush();
     await Promise.allSettled([...this.presenceWrites]);
   }
 
   handleConnection(socket: WebSocket, request: HandshakeRequest) {
     const handshake = request.handshake!;
     const { userId, deviceId } = handshake.principal;
+    if (this.sockets.countOtherDevices(userId, deviceId) >= this.runtime.config.MAX_SOCKETS_PER_USER) {
+      socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'too many connections for this user');
+      return;
+    }
+    // One socket per device: a new one replaces the older, here and on every other instance.
+    for (const older of this.sockets.ofDevice(userId, deviceId)) older.close(REPLACED_CLOSE_CODE, 'replaced by a newer connection of this device');
+    void PgNotifications.notify(this.db, DEVICE_SOCKETS_CHANNEL, JSON.stringify({ deviceId, instanceId: this.instanceId })).catch(() => undefined);
     const session = new FeedSession(this.db, this.events, this.tail, userId, handshake.since, (frame) => {
       if (socket.readyState !== socket.OPEN) return;
       socket.send(frame);
       this.metrics.feedFramesSent.inc();
     });
-    const connectionId = randomUUID();
-    this.clients.set(socket, { ...handshake, connectionId, session, lastHeard: Date.now() });
+    this.clients.set(socket, { ...handshake, session, lastHeard: Date.now() });
     this.sockets.add(userId, deviceId, socket);
     const heard = () => {
       const state = this.clients.get(socket);
@@ -116,7 +140,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       this.runtime.logger.warn({ err: error, userId }, 'feed catch-up failed; closing socket');
       socket.close(1011, 'catch-up failed');
     });
-    this.recordPresence(userId, deviceConnected(userId, deviceId, connectionId, new Date()));
+    this.presence.opened(userId, deviceId);
   }
 
   handleDisconnect(socket: WebSocket) {
@@ -126,8 +150,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     this.sockets.remove(state.principal.userId, socket);
     state.session.unsubscribe();
     this.metrics.openSockets.dec();
-    const { userId, deviceId } = state.principal;
-    this.recordPresence(userId, deviceDisconnected(userId, deviceId, state.connectionId, new Date()));
+    this.presence.closed(state.principal.deviceId);
   }
 
   /** The pong promises that everything appended from now on reaches this socket, so it waits for the session's start. */
@@ -180,7 +203,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     return this.clients.get(socket)!.principal;
   }
 
-  private recordPresence(userId: string, event: ReturnType<typeof deviceConnected> | ReturnType<typeof deviceDisconnected>) {
+  private recordPresence(userId: string, event: PresenceFact) {
     const write = this.events
       .append(streams.presence(userId), [event], 'any')
       .catch((error) =>

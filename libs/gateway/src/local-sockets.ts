@@ -16,6 +16,16 @@ export class LocalSockets {
     if (sockets?.size === 0) this.byUser.delete(userId);
   }
 
+  /** This user's open sockets here, those of one device left out. */
+  countOtherDevices(userId: string, deviceId: string): number {
+    return [...(this.byUser.get(userId)?.values() ?? [])].filter((device) => device !== deviceId).length;
+  }
+
+  /** The sockets of one device here. */
+  ofDevice(userId: string, deviceId: string): WebSocket[] {
+    return [...(this.byUser.get(userId) ?? [])].filter(([, device]) => device === deviceId).map(([socket]) => socket);
+  }
+
   users(): string[] {
     return [...this.byUser.keys()];
   }

@@ -35,6 +35,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
       GROUP_MAX_MEMBERS: positiveInt({ default: 1024, desc: 'most members a group may have (413 beyond)' }),
       SOCKET_IDLE_SECONDS: positiveInt({ default: 60 }),
+      MAX_SOCKETS_PER_USER: positiveInt({ default: 16, desc: 'open sockets one user may hold on one server process (one per device)' }),
+      PRESENCE_GRACE_MS: positiveInt({
+        default: 3000,
+        desc: 'a device whose last socket closed counts as disconnected only after this long, so reconnect churn appends nothing',
+      }),
       SERVE_DOCS: bool({ default: true }),
       METRICS_PREFIX: str({ default: 'messenger_' }),
       PROJECTOR_BATCH_SIZE: num({ default: 1000 }),

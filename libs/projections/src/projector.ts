@@ -42,6 +42,8 @@ export class Projector {
   private subscription?: CatchUpSubscription;
   private projectedUpTo = 0n;
   private stopping = false;
+  private requestStop = () => {};
+  private readonly stopRequested = new Promise<void>((resolve) => (this.requestStop = resolve));
 
   constructor(
     private readonly db: DataSource,
@@ -65,7 +67,9 @@ export class Projector {
     this.projectedUpTo = after;
     const handle = async (events: StoredEvent[]) => {
       // A lost connection (the database restarting) is waited out; a projection that fails is not skipped past.
-      while (!(await this.project(events).then(() => true, (error: unknown) => this.retryable(error)))) await delay(RETRY_MS);
+      while (!(await this.project(events).then(() => true, (error: unknown) => this.retryable(error)))) {
+        await Promise.race([delay(RETRY_MS), this.stopRequested]);
+      }
       if (lingerMs > 0 && events.length < maxBatchSize) await delay(lingerMs);
     };
     this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle });
@@ -86,6 +90,7 @@ export class Projector {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.requestStop();
     await this.subscription?.stop();
     this.subscription = undefined;
   }

@@ -327,7 +327,9 @@ export class PostgresEventStore implements EventStore {
         } catch {
           // Reading is idempotent: a failed read (the database restarting, a lost connection) is tried again.
           readNeeded = true;
-          await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+          let retry: NodeJS.Timeout | undefined;
+          await Promise.race([woken, new Promise((resolve) => (retry = setTimeout(resolve, POLL_INTERVAL_MS)))]);
+          clearTimeout(retry);
           continue;
         }
         if (events.length > 0) {
