@@ -1058,3 +1058,41 @@ describe('GROUP_MAX_MEMBERS', () => {
     expect(sorted(group.members.map((m: any) => m.userId))).toEqual(sorted([alice.userId, bob.userId, dave.userId]));
   });
 });
+
+describe('who may add me to groups', () => {
+  const api = () => new Api(system.baseUrl);
+  const privacy = (user: TestUser, settings: unknown) => api().request('PATCH', '/v1/me/privacy', settings, user.token);
+
+  it('nobody: neither creating a group with them nor adding them is allowed (403 naming them); everyone again: both are', async () => {
+    const [alice, bob, carol] = await t.users(3);
+    expect((await privacy(bob, { groupAdd: 'nobody' })).status).toBe(200);
+    const refused = await t.create(alice, { name: 'no', members: [bob.userId, carol.userId] });
+    expectError(refused, 403, 'group_add_not_allowed');
+    expect(refused.body.error.details).toEqual({ userIds: [bob.userId] });
+    const group = await t.createGroup(alice, [carol]);
+    expectError(await t.add(alice, group, [bob.userId]), 403, 'group_add_not_allowed');
+    expect((await privacy(bob, { groupAdd: 'everyone' })).status).toBe(200);
+    expect((await t.add(alice, group, [bob.userId])).status).toBe(200);
+  });
+
+  it('contacts: only someone in their address book may add them', async () => {
+    const [alice, bob, carol] = await t.users(3);
+    expect((await privacy(bob, { groupAdd: 'contacts' })).status).toBe(200);
+    expect((await api().post('/v1/contacts/sync', { phones: [alice.phone] }, bob.token)).status).toBe(200);
+    expect((await t.create(alice, { name: 'ok', members: [bob.userId] })).status).toBe(201);
+    expectError(await t.create(carol, { name: 'no', members: [bob.userId] }), 403, 'group_add_not_allowed');
+  });
+
+  it('someone they blocked never can, whatever the setting', async () => {
+    const [alice, bob] = await t.users(2);
+    expect((await api().post(`/v1/users/${alice.userId}/block`, {}, bob.token)).status).toBe(200);
+    expectError(await t.create(alice, { name: 'no', members: [bob.userId] }), 403, 'group_add_not_allowed');
+  });
+
+  it('GET /v1/me shows the setting', async () => {
+    const [alice] = await t.users(1);
+    expect((await api().get('/v1/me', alice.token)).body.privacy.groupAdd).toBe('everyone');
+    await privacy(alice, { groupAdd: 'contacts' });
+    expect((await api().get('/v1/me', alice.token)).body.privacy.groupAdd).toBe('contacts');
+  });
+});

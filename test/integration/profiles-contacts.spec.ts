@@ -12,7 +12,7 @@ const PROFILE_KEYS = ['about', 'avatarMediaId', 'displayName', 'userId'];
 const ME_KEYS = ['about', 'avatarMediaId', 'displayName', 'phone', 'privacy', 'userId'];
 const PROFILE_FRAME_KEYS = ['at', 'changed', 'cursor', 'type', 'userId'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const DEFAULT_PRIVACY = { lastSeen: 'everyone', online: 'everyone', profilePhoto: 'everyone', about: 'everyone', readReceipts: true };
+const DEFAULT_PRIVACY = { lastSeen: 'everyone', online: 'everyone', profilePhoto: 'everyone', about: 'everyone', readReceipts: true, groupAdd: 'everyone' };
 
 type Audience = 'everyone' | 'contacts' | 'nobody';
 

@@ -16,10 +16,19 @@ export class UserDirectory {
     private readonly db: DataSource,
   ) {}
 
-  /** The ids among these that belong to registered users, as the read model knows them now. */
+  /**
+   * The ids among these that belong to registered users, exactly: the read model answers most in
+   * one query, and the rest are checked against their streams (registered a moment ago, not yet projected).
+   */
   async registered(userIds: string[]): Promise<Set<string>> {
-    const rows: { user_id: string }[] = await this.db.query('SELECT user_id FROM users WHERE user_id = ANY($1)', [[...new Set(userIds)]]);
-    return new Set(rows.map((r) => r.user_id));
+    const unique = [...new Set(userIds)];
+    const rows: { user_id: string }[] = await this.db.query('SELECT user_id FROM users WHERE user_id = ANY($1)', [unique]);
+    const found = new Set([...rows.map((r) => r.user_id), ...unique.filter((id) => this.known.has(id))]);
+    const rest = unique.filter((id) => !found.has(id));
+    const users = await Promise.all(rest.map((userId) => this.aggregates.load(streams.user(userId), UserAggregate, true)));
+    rest.forEach((id, i) => users[i].state.registered && found.add(id));
+    for (const id of found) this.known.add(id);
+    return found;
   }
 
   /** Who should hear of a user's profile change: people in a conversation with them or holding them as a contact, minus those they block. */

@@ -77,6 +77,8 @@ export interface PrivacySettings {
   profilePhoto: Audience;
   about: Audience;
   readReceipts: boolean;
+  /** Who may add this user to a group (someone they blocked never can). */
+  groupAdd: Audience;
 }
 
 export const DEFAULT_PRIVACY: PrivacySettings = {
@@ -85,6 +87,7 @@ export const DEFAULT_PRIVACY: PrivacySettings = {
   profilePhoto: 'everyone',
   about: 'everyone',
   readReceipts: true,
+  groupAdd: 'everyone',
 };
 
 export type PrivacySettingsChanged = Event<'PrivacySettingsChanged', { userId: string; settings: Partial<PrivacySettings>; at: string }>;

@@ -4,6 +4,7 @@ import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import { PRESENCE_CHANNEL } from '../../projections/src/last-seen.projection.js';
 import { mayViewSql } from '../../queries/src/privacy.sql.js';
 import type { LocalSockets } from './local-sockets.js';
+import { isConnectionLoss } from '../../net/src/pg-errors.js';
 
 interface PresenceChange {
   userId: string;
@@ -27,7 +28,7 @@ export class PresenceFanout {
   async start(notifications: PgNotifications): Promise<void> {
     await notifications.listen(PRESENCE_CHANNEL, (payload) => {
       this.fanOut(JSON.parse(payload) as PresenceChange[]).catch((error) =>
-        this.logger.warn({ err: error }, 'presence fan-out failed'),
+        isConnectionLoss(error) ? this.logger.debug('presence fan-out skipped: the database is gone') : this.logger.warn({ err: error }, 'presence fan-out failed'),
       );
     });
   }

@@ -14,12 +14,12 @@ export class PeopleProjection implements Projection {
         case 'PrivacySettingsChanged': {
           const s = data.settings;
           await db.query(
-            `INSERT INTO privacy_settings AS p (user_id, last_seen, online, profile_photo, about, read_receipts)
-             VALUES ($1, coalesce($2, 'everyone'), coalesce($3, 'everyone'), coalesce($4, 'everyone'), coalesce($5, 'everyone'), coalesce($6, true))
+            `INSERT INTO privacy_settings AS p (user_id, last_seen, online, profile_photo, about, read_receipts, group_add)
+             VALUES ($1, coalesce($2, 'everyone'), coalesce($3, 'everyone'), coalesce($4, 'everyone'), coalesce($5, 'everyone'), coalesce($6, true), coalesce($7, 'everyone'))
              ON CONFLICT (user_id) DO UPDATE SET
                last_seen = coalesce($2, p.last_seen), online = coalesce($3, p.online), profile_photo = coalesce($4, p.profile_photo),
-               about = coalesce($5, p.about), read_receipts = coalesce($6, p.read_receipts)`,
-            [data.userId, s.lastSeen ?? null, s.online ?? null, s.profilePhoto ?? null, s.about ?? null, s.readReceipts ?? null],
+               about = coalesce($5, p.about), read_receipts = coalesce($6, p.read_receipts), group_add = coalesce($7, p.group_add)`,
+            [data.userId, s.lastSeen ?? null, s.online ?? null, s.profilePhoto ?? null, s.about ?? null, s.readReceipts ?? null, s.groupAdd ?? null],
           );
           break;
         }

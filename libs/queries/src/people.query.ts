@@ -37,9 +37,17 @@ export class PeopleQuery {
   }
 
   async me(userId: string): Promise<ProfileView & { phone: string; privacy: PrivacySettings }> {
-    const rows: { phone: string; last_seen: string | null; online: string | null; profile_photo: string | null; about_setting: string | null; read_receipts: boolean | null }[] =
+    const rows: {
+      phone: string;
+      last_seen: string | null;
+      online: string | null;
+      profile_photo: string | null;
+      about_setting: string | null;
+      read_receipts: boolean | null;
+      group_add: string | null;
+    }[] =
       await this.db.query(
-        `SELECT u.phone, s.last_seen, s.online, s.profile_photo, s.about AS about_setting, s.read_receipts
+        `SELECT u.phone, s.last_seen, s.online, s.profile_photo, s.about AS about_setting, s.read_receipts, s.group_add
          FROM users u LEFT JOIN privacy_settings s ON s.user_id = u.user_id WHERE u.user_id = $1`,
         [userId],
       );
@@ -55,6 +63,7 @@ export class PeopleQuery {
         profilePhoto: (r.profile_photo ?? DEFAULT_PRIVACY.profilePhoto) as PrivacySettings['profilePhoto'],
         about: (r.about_setting ?? DEFAULT_PRIVACY.about) as PrivacySettings['about'],
         readReceipts: r.read_receipts ?? DEFAULT_PRIVACY.readReceipts,
+        groupAdd: (r.group_add ?? DEFAULT_PRIVACY.groupAdd) as PrivacySettings['groupAdd'],
       },
     };
   }

@@ -11,6 +11,7 @@ import { DeviceRow, UserRow } from './entities/user.entity.js';
 import { InitialReadModels1764000000000 } from './migrations/1764000000000-initial-read-models.js';
 import { AnalyticsCheckpoints1765000000000 } from './migrations/1765000000000-analytics-checkpoints.js';
 import { FeedFramesAsText1766000000000 } from './migrations/1766000000000-feed-frames-as-text.js';
+import { GroupAddPrivacy1766000000001 } from './migrations/1766000000001-group-add-privacy.js';
 import { People1764000000001 } from './migrations/1764000000001-people.js';
 import { BlockRow, ContactRow, DeviceActivityRow, PrivacySettingsRow, ProfileRow } from './entities/people.entity.js';
 
@@ -36,7 +37,7 @@ export const READ_MODEL_ENTITIES = [
   AuthCodeRequestRow,
 ];
 
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000, GroupAddPrivacy1766000000001];
 
 /** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */
 export function createReadModelDataSource(url: string, poolSize = 20, searchPath?: string): DataSource {

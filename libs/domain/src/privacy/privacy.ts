@@ -44,5 +44,12 @@ export function evolvePrivacy(state: Privacy, event: PrivacyEvent): Privacy {
 }
 
 
+/** Whether `adderId` may add the owner of these settings to a group; `blockedByOwner`: the owner blocked the adder. */
+export function mayAddToGroups(owner: Privacy, adderId: string, blockedByOwner: boolean): boolean {
+  if (blockedByOwner) return false;
+  const audience = owner.settings.groupAdd;
+  return audience === 'everyone' || (audience === 'contacts' && owner.contacts.has(adderId));
+}
+
 /** Reciprocal, as WhatsApp: read receipts flow in a direct chat only when both have them on. */
 export const readReceiptsShared = (a: PrivacySettings, b: PrivacySettings) => a.readReceipts && b.readReceipts;

@@ -34,6 +34,11 @@ export class PrivacySettingsDto {
   @IsOptional()
   @IsBoolean()
   readReceipts?: boolean;
+
+  @ApiPropertyOptional({ enum: AUDIENCES, description: 'who may add you to groups; someone you blocked never can' })
+  @IsOptional()
+  @IsIn(AUDIENCES)
+  groupAdd?: Audience;
 }
 
 export const MAX_CONTACTS_PER_SYNC = 1000;

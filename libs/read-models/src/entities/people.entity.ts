@@ -17,6 +17,7 @@ export class PrivacySettingsRow {
   @Column({ name: 'profile_photo', type: 'text' }) profilePhoto: string;
   @Column({ type: 'text' }) about: string;
   @Column({ name: 'read_receipts', type: 'boolean' }) readReceipts: boolean;
+  @Column({ name: 'group_add', type: 'text' }) groupAdd: string;
 }
 
 @Entity({ name: 'blocks' })
