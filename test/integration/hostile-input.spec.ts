@@ -194,6 +194,12 @@ describe('fuzzing every route and frame', () => {
     }
   });
 
+  it('a cursor beyond a PostgreSQL bigint is a 400 on the audit routes', async () => {
+    const result = await api.get('/v1/audit/events?after=9999999999999999999', auditor);
+    expect(result.status).toBe(400);
+    expect(result.body.error.details.map((d: { field: string }) => d.field)).toContain('after');
+  });
+
   it('JSON nested 1,400 deep is a 400, over HTTP and on the socket', async () => {
     const body = { clientMsgId: 'deep', to: { userId: bob.userId }, kind: 'text', body: deep(1_400) };
     const refused = await api.post('/v1/messages', body, alice.token);
