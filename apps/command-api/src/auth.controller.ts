@@ -1,9 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ProtocolThrottlerGuard } from '../../../libs/auth/src/throttling.js';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
 import { RequestCodeDto, VerifyCodeDto } from '../../../libs/protocol/src/dto/auth.dto.js';
+import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
+import { LoggedInResponse, RequestCodeResponse } from '../../../libs/protocol/src/openapi/responses.js';
 import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 
@@ -19,6 +21,9 @@ export class AuthController {
 
   @Post('request-code')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Request a one-time login code for a phone number (sent by SMS; returned as devCode in development)' })
+  @ApiAcceptedResponse({ type: RequestCodeResponse, description: 'the code is on its way (devCode only in development mode)' })
+  @ApiErrors(400, 429)
   async requestCode(@Body() body: RequestCodeDto) {
     const code = await this.logIn.requestCode(body.phone);
     // Only the development delivery mode hands the code back; production sends it by SMS.
@@ -27,6 +32,9 @@ export class AuthController {
 
   @Post('verify')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Verify the code: registers a new phone or logs a new device in; answers its token' })
+  @ApiOkResponse({ type: LoggedInResponse, description: 'the user, the new device and its token' })
+  @ApiErrors(400, 401, 429)
   verify(@Body() body: VerifyCodeDto) {
     return this.logIn.verify(body.phone, body.code, body.deviceName);
   }

@@ -1,11 +1,13 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
 import type { Principal } from '../../../libs/auth/src/tokens.js';
 import { AcknowledgeReceiptHandler } from '../../../libs/commands/src/acknowledge-receipt.handler.js';
 import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
 import { ReceiptDto } from '../../../libs/protocol/src/dto/receipt.dto.js';
+import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
+import { EmptyResponse, SentMessageResponse } from '../../../libs/protocol/src/openapi/responses.js';
 import { SendMessageDto } from '../../../libs/protocol/src/dto/send-message.dto.js';
 
 @ApiTags('messages')
@@ -20,6 +22,10 @@ export class MessagesController {
 
   /** 201 once MessageSent is durably appended; 200 with the same body for a repeated clientMsgId. */
   @Post('messages')
+  @ApiOperation({ summary: 'Send a message to a user or a group (idempotent per clientMsgId)' })
+  @ApiCreatedResponse({ type: SentMessageResponse, description: 'MessageSent is durably appended' })
+  @ApiOkResponse({ type: SentMessageResponse, description: 'a repeated clientMsgId: the same body, nothing appended' })
+  @ApiErrors(400, 401, 403, 404, 409, 413)
   async send(@CurrentPrincipal() sender: Principal, @Body() body: SendMessageDto, @Res({ passthrough: true }) response: Response) {
     const { duplicate, ...sent } = await this.sendMessage.send(sender, body);
     response.status(duplicate ? 200 : 201);
@@ -28,6 +34,9 @@ export class MessagesController {
 
   @Post('conversations/:conversationId/receipts')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Acknowledge messages as delivered or read up to a seq (a watermark)' })
+  @ApiAcceptedResponse({ type: EmptyResponse, description: 'done: an empty object' })
+  @ApiErrors(400, 401, 403, 404)
   async acknowledge(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Body() body: ReceiptDto) {
     await this.receipts.acknowledge(user.userId, conversationId, body.kind, body.upToSeq);
     return {};

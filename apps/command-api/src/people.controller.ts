@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
 import { DeviceRevocations } from '../../../libs/auth/src/device-revocations.js';
@@ -7,6 +7,8 @@ import { ProtocolThrottlerGuard } from '../../../libs/auth/src/throttling.js';
 import type { Principal } from '../../../libs/auth/src/tokens.js';
 import { PeopleHandler } from '../../../libs/commands/src/people.handler.js';
 import { invalid } from '../../../libs/domain/src/errors.js';
+import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
+import { EmptyResponse, SyncContactsResponse } from '../../../libs/protocol/src/openapi/responses.js';
 import { PrivacySettingsDto, SyncContactsDto, UpdateProfileDto } from '../../../libs/protocol/src/dto/people.dto.js';
 
 const nothingToChange = () => invalid('validation_failed', 'nothing to change', [{ field: '', message: 'give at least one field' }]);
@@ -22,6 +24,9 @@ export class PeopleController {
   ) {}
 
   @Patch('me/profile')
+  @ApiOperation({ summary: "Change the caller's display name, about or photo" })
+  @ApiOkResponse({ type: EmptyResponse, description: 'done: an empty object' })
+  @ApiErrors(400, 401, 404)
   async updateProfile(@CurrentPrincipal() user: Principal, @Body() body: UpdateProfileDto) {
     if (Object.values(body).every((v) => v === undefined)) throw nothingToChange();
     await this.people.updateProfile(user.userId, body);
@@ -29,6 +34,9 @@ export class PeopleController {
   }
 
   @Patch('me/privacy')
+  @ApiOperation({ summary: "Change the caller's privacy settings" })
+  @ApiOkResponse({ type: EmptyResponse, description: 'done: an empty object' })
+  @ApiErrors(400, 401)
   async changePrivacy(@CurrentPrincipal() user: Principal, @Body() body: PrivacySettingsDto) {
     if (Object.values(body).every((v) => v === undefined)) throw nothingToChange();
     await this.people.changePrivacy(user.userId, body);
@@ -37,12 +45,18 @@ export class PeopleController {
 
   @Post('users/:userId/block')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Block a user' })
+  @ApiOkResponse({ type: EmptyResponse, description: 'done: an empty object' })
+  @ApiErrors(401, 404)
   async block(@CurrentPrincipal() user: Principal, @Param('userId') userId: string) {
     await this.people.block(user.userId, userId);
     return {};
   }
 
   @Delete('users/:userId/block')
+  @ApiOperation({ summary: 'Unblock a user' })
+  @ApiOkResponse({ type: EmptyResponse, description: 'done: an empty object' })
+  @ApiErrors(401)
   async unblock(@CurrentPrincipal() user: Principal, @Param('userId') userId: string) {
     await this.people.unblock(user.userId, userId);
     return {};
@@ -53,12 +67,18 @@ export class PeopleController {
   @HttpCode(200)
   @UseGuards(ProtocolThrottlerGuard)
   @SkipThrottle({ auth: true })
+  @ApiOperation({ summary: "Find which phone numbers are registered; they become the caller's contacts" })
+  @ApiOkResponse({ type: SyncContactsResponse, description: 'the registered numbers among those sent' })
+  @ApiErrors(400, 401, 429)
   async syncContacts(@CurrentPrincipal() user: Principal, @Body() body: SyncContactsDto) {
     return { contacts: await this.people.syncContacts(user.userId, body.phones) };
   }
 
   /** Answers once the device's token is refused by this process (and, through the same notification, by the others). */
   @Delete('me/devices/:deviceId')
+  @ApiOperation({ summary: "Log one of the caller's devices out; its token is refused from then on" })
+  @ApiOkResponse({ type: EmptyResponse, description: 'done: an empty object' })
+  @ApiErrors(401, 404)
   async logOutDevice(@CurrentPrincipal() user: Principal, @Param('deviceId') deviceId: string) {
     await this.people.logOutDevice(user.userId, deviceId);
     await this.revocations.waitUntilRevoked(deviceId);

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Param, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
 import type { Principal } from '../../../libs/auth/src/tokens.js';
 import { HistoryQueryDto } from '../../../libs/protocol/src/dto/history-query.dto.js';
 import { ConversationsQuery } from '../../../libs/queries/src/conversations.query.js';
+import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
+import { InboxItemResponse, MessageResponse } from '../../../libs/protocol/src/openapi/responses.js';
 import { ReadYourWrites } from '../../../libs/queries/src/read-your-writes.js';
 
 @ApiTags('reading')
@@ -17,11 +19,17 @@ export class ConversationsController {
   ) {}
 
   @Get('conversations')
+  @ApiOperation({ summary: 'The inbox: every conversation of the caller, most recent activity first' })
+  @ApiOkResponse({ type: InboxItemResponse, isArray: true, description: 'the conversations, most recent activity first' })
+  @ApiErrors(401, 503)
   inbox(@CurrentPrincipal() user: Principal) {
     return this.conversations.inbox(user.userId);
   }
 
   @Get('conversations/:conversationId/messages')
+  @ApiOperation({ summary: 'A page of message history in ascending seq (beforeSeq, afterSeq, limit)' })
+  @ApiOkResponse({ type: MessageResponse, isArray: true, description: 'the messages, in ascending seq' })
+  @ApiErrors(400, 401, 403, 404, 503)
   history(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Query() page: HistoryQueryDto) {
     return this.conversations.history(user.userId, conversationId, page);
   }

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Param, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
 import type { Principal } from '../../../libs/auth/src/tokens.js';
 import { GroupsQuery } from '../../../libs/queries/src/groups.query.js';
 import { ReceiptsQuery } from '../../../libs/queries/src/receipts.query.js';
+import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
+import { GroupResponse, MessageReceiptsResponse } from '../../../libs/protocol/src/openapi/responses.js';
 import { ReadYourWrites } from '../../../libs/queries/src/read-your-writes.js';
 
 @ApiTags('groups')
@@ -18,11 +20,17 @@ export class GroupsController {
   ) {}
 
   @Get('groups/:groupId')
+  @ApiOperation({ summary: 'A group with its members (members only)' })
+  @ApiOkResponse({ type: GroupResponse, description: 'the group' })
+  @ApiErrors(401, 403, 404, 503)
   group(@CurrentPrincipal() user: Principal, @Param('groupId') groupId: string) {
     return this.groups.group(user.userId, groupId);
   }
 
   @Get('messages/:messageId/receipts')
+  @ApiOperation({ summary: 'Who has a message and who has read it (the sender and members only)' })
+  @ApiOkResponse({ type: MessageReceiptsResponse, description: 'who has the message and who has read it' })
+  @ApiErrors(401, 403, 404, 503)
   messageReceipts(@CurrentPrincipal() user: Principal, @Param('messageId') messageId: string) {
     return this.receipts.ofMessage(user.userId, messageId);
   }

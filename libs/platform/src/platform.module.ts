@@ -1,17 +1,18 @@
 import { Controller, DynamicModule, Get, Global, Header, Inject, Module } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { TokenService } from '../../auth/src/tokens.js';
 import { AggregateStore } from '../../commands/src/aggregate-store.js';
 import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
+import { HealthResponse } from '../../protocol/src/openapi/responses.js';
 import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
 import { Runtime } from './runtime.js';
 
 export const RUNTIME = Symbol('Runtime');
 
-@ApiExcludeController()
+@ApiTags('operations')
 @Controller()
 class OperationsController {
   constructor(
@@ -21,6 +22,8 @@ class OperationsController {
 
   /** Liveness and readiness: the process runs and its database answers. */
   @Get('health')
+  @ApiOperation({ summary: 'Liveness and readiness: the process runs and its database answers' })
+  @ApiOkResponse({ type: HealthResponse, description: 'the process runs and its database answers' })
   async health() {
     await this.db.query('SELECT 1');
     return { status: 'ok' };
@@ -28,6 +31,9 @@ class OperationsController {
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOperation({ summary: 'Metrics in the Prometheus text exposition format' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus exposition (text/plain; version=0.0.4)', content: { 'text/plain': { schema: { type: 'string' } } } })
   metricsText() {
     return this.metrics.registry.metrics();
   }

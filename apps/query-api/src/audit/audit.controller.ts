@@ -1,5 +1,5 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, Headers, Inject, Param, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditLog } from '../../../../libs/audit/src/audit-log.js';
 import { LiveTail } from '../../../../libs/audit/src/live-tail.js';
@@ -17,6 +17,8 @@ import {
   StateAsOfQueryDto,
   TailQueryDto,
 } from '../../../../libs/protocol/src/dto/audit.dto.js';
+import { AuditReadsResponse, ConversationAsOfResponse, EventViewResponse, ReplayPageResponse } from '../../../../libs/protocol/src/openapi/audit.js';
+import { ApiErrors } from '../../../../libs/protocol/src/openapi/errors.js';
 import { AllowRoles, AuditGuard, AuditReadInterceptor, CurrentAuditor } from './audit.guard.js';
 import { isCursor } from '../../../../libs/protocol/src/cursor.js';
 
@@ -32,6 +34,19 @@ function filterOf(query: { type?: string; stream?: string; streamPrefix?: string
   }
   return filter;
 }
+
+/** A page of events as JSON, or with format=ndjson the whole export, one event per line. */
+const ApiReplay = () =>
+  applyDecorators(
+    ApiProduces('application/json', 'application/x-ndjson'),
+    ApiOkResponse({
+      description: 'a page of events; with format=ndjson the whole export, one event (EventViewResponse) per line',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(ReplayPageResponse) } },
+        'application/x-ndjson': { schema: { type: 'string', description: 'one EventViewResponse JSON object per line' } },
+      },
+    }),
+  );
 
 function drainedOrClosed(res: Response): Promise<void> {
   return new Promise((resolve) => {
@@ -67,6 +82,7 @@ async function writeNdjson(res: Response, pages: AsyncGenerator<EventView[]>): P
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@ApiExtraModels(ReplayPageResponse, EventViewResponse)
 @UseGuards(AuditGuard)
 @UseInterceptors(AuditReadInterceptor)
 @Controller('v1/audit')
@@ -81,13 +97,16 @@ export class AuditController {
 
   @Get('events')
   @ApiOperation({ summary: 'The whole event log from a cursor, filtered; json pages or an ndjson export' })
-  @ApiProduces('application/json', 'application/x-ndjson')
+  @ApiReplay()
+  @ApiErrors(400, 401, 403)
   log(@Query() query: LogReplayQueryDto, @Res() res: Response) {
     return this.respond(res, { kind: 'all' }, query, filterOf(query));
   }
 
   @Get('streams/:streamId/events')
   @ApiOperation({ summary: 'One stream by its id' })
+  @ApiReplay()
+  @ApiErrors(400, 401, 403, 404)
   async stream(@Param('streamId') streamId: string, @Query() query: ReplayQueryDto, @Res() res: Response) {
     const filter = filterOf(query);
     if ((await this.store.readStream(streamId)).length === 0) throw notFound('stream_not_found', 'no stream with that id');
@@ -96,6 +115,8 @@ export class AuditController {
 
   @Get('conversations/:conversationId/events')
   @ApiOperation({ summary: "A conversation (direct or group): its stream and its participants' receipts" })
+  @ApiReplay()
+  @ApiErrors(400, 401, 403, 404)
   async conversation(@Param('conversationId') conversationId: string, @Query() query: ReplayQueryDto, @Res() res: Response) {
     const filter = filterOf(query);
     const streamIds = await this.replay.conversationStreams(conversationId);
@@ -105,6 +126,8 @@ export class AuditController {
 
   @Get('groups/:groupId/events')
   @ApiOperation({ summary: "A group: its stream (changes and messages) and its members' receipts" })
+  @ApiReplay()
+  @ApiErrors(400, 401, 403, 404)
   async group(@Param('groupId') groupId: string, @Query() query: ReplayQueryDto, @Res() res: Response) {
     const filter = filterOf(query);
     const streamIds = isGroupConversation(groupId) ? await this.replay.conversationStreams(groupId) : null;
@@ -114,6 +137,8 @@ export class AuditController {
 
   @Get('users/:userId/events')
   @ApiOperation({ summary: "A user's own streams: registration and devices, and connections" })
+  @ApiReplay()
+  @ApiErrors(400, 401, 403, 404)
   async user(@Param('userId') userId: string, @Query() query: ReplayQueryDto, @Res() res: Response) {
     const filter = filterOf(query);
     const streamIds = this.replay.userStreams(userId);
@@ -123,12 +148,16 @@ export class AuditController {
 
   @Get('conversations/:conversationId/state')
   @ApiOperation({ summary: 'A conversation (direct or group) as it was at a moment: members, settings, messages and their receipts' })
+  @ApiOkResponse({ type: ConversationAsOfResponse, description: 'the state at the moment `at`' })
+  @ApiErrors(400, 401, 403, 404)
   async conversationState(@Param('conversationId') conversationId: string, @Query() query: StateAsOfQueryDto, @Res() res: Response) {
     res.json(await this.history.stateAt(conversationId, new Date(query.at), query));
   }
 
   @Get('groups/:groupId/state')
   @ApiOperation({ summary: 'A group as it was at a moment' })
+  @ApiOkResponse({ type: ConversationAsOfResponse, description: 'the state at the moment `at`' })
+  @ApiErrors(400, 401, 403, 404)
   async groupState(@Param('groupId') groupId: string, @Query() query: StateAsOfQueryDto, @Res() res: Response) {
     if (!isGroupConversation(groupId)) throw notFound('group_not_found', 'no group with that id');
     const state = await this.history.stateAt(groupId, new Date(query.at), query).catch((error) => {
@@ -139,6 +168,8 @@ export class AuditController {
 
   @Get('reads')
   @ApiOperation({ summary: 'The audit log: who read what, when (this read included)' })
+  @ApiOkResponse({ type: AuditReadsResponse, description: 'a page of audit reads' })
+  @ApiErrors(400, 401, 403)
   async reads(@Query() query: AuditReadsQueryDto, @Res() res: Response) {
     res.json(await this.auditLog.list({ after: BigInt(query.after ?? '0'), limit: query.limit ?? 100, auditor: query.auditor }));
   }
@@ -147,6 +178,11 @@ export class AuditController {
   @AllowRoles('auditor', 'analytics')
   @ApiOperation({ summary: 'Live tail (server-sent events): id = position; resume with Last-Event-ID or ?after=' })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'server-sent events: each `data:` an EventViewResponse, or a CloudEvent with format=cloudevents',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(400, 401, 403)
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   async tail(
     @CurrentAuditor() who: RolePrincipal,

@@ -1,0 +1,163 @@
+// Response shapes of docs/protocol.md for the OpenAPI document: plain classes, no logic.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AUDIENCES, type Audience } from '../../../domain/src/events.js';
+
+const TIME = { format: 'date-time', example: '2026-12-01T12:00:00.000Z' } as const;
+
+/** `{}`: the answer of commands that return nothing. */
+export class EmptyResponse {}
+
+// ---- accounts
+
+export class RequestCodeResponse {
+  @ApiPropertyOptional({ description: 'the one-time code; only in the development delivery mode', example: '123456' })
+  devCode?: string;
+}
+
+export class LoggedInResponse {
+  @ApiProperty() userId!: string;
+  @ApiProperty() deviceId!: string;
+  @ApiProperty({ description: 'bearer token for Authorization and the WebSocket' }) token!: string;
+}
+
+// ---- sending and receipts
+
+export class SentMessageResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty({ description: "a direct chat's id is the same for both participants; a group's is its groupId" }) conversationId!: string;
+  @ApiProperty({ description: 'position in the conversation: 1, 2, 3 … with no gaps' }) seq!: number;
+  @ApiProperty(TIME) sentAt!: string;
+}
+
+export class MessageResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() conversationId!: string;
+  @ApiProperty() seq!: number;
+  @ApiProperty() senderId!: string;
+  @ApiProperty({ description: 'text | image | video | audio | document | location | contact', example: 'text' }) kind!: string;
+  @ApiProperty({ type: String, nullable: true }) body!: string | null;
+  @ApiProperty({ type: String, nullable: true }) mediaId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'messageId of the quoted message' }) replyTo!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'messageId of the forwarded message' }) forwardOf!: string | null;
+  @ApiProperty(TIME) sentAt!: string;
+  @ApiProperty({ enum: ['sent', 'delivered', 'read'], nullable: true, description: "for the caller's own messages; null for others'" })
+  status!: 'sent' | 'delivered' | 'read' | null;
+}
+
+export class ReceiptEntry {
+  @ApiProperty() userId!: string;
+  @ApiProperty({ ...TIME, description: 'when the watermark first covered the message' }) at!: string;
+}
+
+export class MessageReceiptsResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty({ type: [ReceiptEntry], description: 'members who have it (those who have read it too)' }) delivered!: ReceiptEntry[];
+  @ApiProperty({ type: [ReceiptEntry], description: 'members who have read it' }) read!: ReceiptEntry[];
+  @ApiProperty({ type: [String], description: 'members who have not had it delivered yet' }) pending!: string[];
+}
+
+// ---- reading
+
+export class LastMessageView {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() seq!: number;
+  @ApiProperty() senderId!: string;
+  @ApiProperty({ example: 'text' }) kind!: string;
+  @ApiProperty({ type: String, nullable: true }) body!: string | null;
+  @ApiProperty(TIME) sentAt!: string;
+}
+
+export class InboxItemResponse {
+  @ApiProperty() conversationId!: string;
+  @ApiProperty({ enum: ['direct', 'group'] }) type!: 'direct' | 'group';
+  @ApiPropertyOptional({ description: 'direct chats only' }) peerUserId?: string;
+  @ApiPropertyOptional({ description: 'group chats only' }) groupId?: string;
+  @ApiProperty({ description: "the peer's phone number or the group's name" }) title!: string;
+  @ApiProperty({ type: () => LastMessageView, nullable: true }) lastMessage!: LastMessageView | null;
+  @ApiProperty({ description: "messages from others above the caller's read watermark" }) unreadCount!: number;
+  @ApiProperty() lastSeq!: number;
+  @ApiProperty(TIME) updatedAt!: string;
+}
+
+export class PresenceResponse {
+  @ApiProperty() userId!: string;
+  @ApiProperty() online!: boolean;
+  @ApiProperty({ ...TIME, type: String, nullable: true, description: "null where the user's privacy settings hide it from the caller" })
+  lastSeen!: string | null;
+}
+
+// ---- groups
+
+export class CreatedGroupResponse {
+  @ApiProperty() groupId!: string;
+  @ApiProperty({ description: 'the same as groupId' }) conversationId!: string;
+}
+
+export class GroupMemberView {
+  @ApiProperty() userId!: string;
+  @ApiProperty({ enum: ['admin', 'member'] }) role!: 'admin' | 'member';
+  @ApiProperty(TIME) joinedAt!: string;
+}
+
+export class GroupResponse {
+  @ApiProperty() groupId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ type: String, nullable: true }) iconMediaId!: string | null;
+  @ApiProperty({ type: [GroupMemberView] }) members!: GroupMemberView[];
+  @ApiProperty(TIME) createdAt!: string;
+}
+
+// ---- people
+
+export class ProfileResponse {
+  @ApiProperty() userId!: string;
+  @ApiProperty() displayName!: string;
+  @ApiProperty({ type: String, nullable: true, description: "null where the owner's privacy settings hide it from the caller" })
+  about!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "null when there is none or the owner's privacy settings hide it" })
+  avatarMediaId!: string | null;
+}
+
+export class PrivacySettingsView {
+  @ApiProperty({ enum: AUDIENCES }) lastSeen!: Audience;
+  @ApiProperty({ enum: AUDIENCES }) online!: Audience;
+  @ApiProperty({ enum: AUDIENCES }) profilePhoto!: Audience;
+  @ApiProperty({ enum: AUDIENCES }) about!: Audience;
+  @ApiProperty() readReceipts!: boolean;
+  @ApiProperty({ enum: AUDIENCES, description: 'who may add the user to groups' }) groupAdd!: Audience;
+}
+
+export class MeResponse extends ProfileResponse {
+  @ApiProperty({ example: '+14155550123' }) phone!: string;
+  @ApiProperty({ type: () => PrivacySettingsView }) privacy!: PrivacySettingsView;
+}
+
+export class DeviceResponse {
+  @ApiProperty() deviceId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty(TIME) loggedInAt!: string;
+  @ApiProperty({ ...TIME, type: String, nullable: true }) lastActiveAt!: string | null;
+  @ApiProperty({ description: 'true for the device making the request' }) current!: boolean;
+}
+
+export class ContactResponse {
+  @ApiProperty() userId!: string;
+  @ApiProperty({ description: 'empty when the contact has not set one' }) displayName!: string;
+}
+
+export class ContactMatch {
+  @ApiProperty({ example: '+14155550123' }) phone!: string;
+  @ApiProperty() userId!: string;
+}
+
+export class SyncContactsResponse {
+  @ApiProperty({ type: [ContactMatch], description: 'the registered numbers among those sent; invalid or unknown ones are absent' })
+  contacts!: ContactMatch[];
+}
+
+// ---- operations
+
+export class HealthResponse {
+  @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
+}
