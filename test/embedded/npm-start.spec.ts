@@ -93,11 +93,12 @@ describe('the embedded system (npm start)', () => {
     const user = await registerUser(api);
     const socket = await FeedClient.connect(`ws://127.0.0.1:${port}/v1/ws`, user.token);
     process.kill(wholeGroup ? -server.child.pid! : server.child.pid!, signal);
-    expect(await server.exited).toBe(0);
+    const code = await server.exited;
     await socket.waitFor(() => socket.closed !== undefined);
-    expect(socket.closed?.code).toBe(1001);
     const logLines = (server.stdout + server.stderr).split('\n').filter((line) => line.startsWith('{'));
     expect(logLines.filter((line) => JSON.parse(line).level > 30)).toEqual([]);
+    expect(code, server.stdout + server.stderr).toBe(0);
+    expect(socket.closed?.code).toBe(1001);
     expect(server.stdout + server.stderr).not.toMatch(/\bat .*\.js:\d+/);
   }, 60_000);
 

@@ -8,7 +8,7 @@ import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { Config, ConfigError } from './config.js';
 import { withUpcasting } from './event-upcasting.js';
 import { CoalescingPool } from '../../net/src/coalesced-writes.js';
-import { isServerShutdown } from '../../net/src/pg-errors.js';
+import { isConnectionLoss, isServerShutdown } from '../../net/src/pg-errors.js';
 import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
 
@@ -82,11 +82,15 @@ export async function connectRuntime(options: {
     notifications,
     revocations,
     secrets: options.secrets,
+    // Closing connections to a database that is already gone (it got Ctrl-C too) is not a failure.
     close: async () => {
-      await notifications.close();
-      await eventStore.close();
-      await eventPool?.end();
-      await readModels.destroy();
+      const unlessGone = (error: unknown) => {
+        if (!isConnectionLoss(error)) throw error;
+      };
+      await notifications.close().catch(unlessGone);
+      await eventStore.close().catch(unlessGone);
+      await eventPool?.end().catch(unlessGone);
+      await readModels.destroy().catch(unlessGone);
     },
   };
 }
