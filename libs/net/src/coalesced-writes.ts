@@ -24,11 +24,19 @@ export function coalesceWrites(socket: Socket): void {
   } as Socket['write'];
 }
 
-/** A node-postgres pool whose connections coalesce their writes (see `coalesceWrites`). */
+/**
+ * A node-postgres pool whose connections coalesce their writes (see `coalesceWrites`), and never
+ * crash the process when the database drops a connection that is checked out between two
+ * statements (TypeORM holds one through a transaction without listening for its errors): the
+ * loss then shows as the next statement's error, which its caller handles.
+ */
 export class CoalescingPool extends pg.Pool {
   constructor(config?: pg.PoolConfig) {
     super(config);
-    this.on('connect', (client) => coalesceWrites((client as unknown as { connection: { stream: Socket } }).connection.stream));
+    this.on('connect', (client) => {
+      coalesceWrites((client as unknown as { connection: { stream: Socket } }).connection.stream);
+      client.on('error', () => undefined);
+    });
   }
 }
 
