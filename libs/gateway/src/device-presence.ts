@@ -10,7 +10,7 @@ export interface PresenceClock {
   clearTimeout(handle: unknown): void;
 }
 
-export const systemClock: PresenceClock = {
+const systemClock: PresenceClock = {
   now: () => new Date(),
   setTimeout: (run, ms) => setTimeout(run, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),

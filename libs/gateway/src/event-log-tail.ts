@@ -19,8 +19,7 @@ const RESUBSCRIBE_DELAY_MS = 1_000;
  * Live delivery for this query-api instance: follows the event log itself (not the projections)
  * and hands each event's frames to the sockets of its recipients that are open here. A
  * projector that is paused, slow or rebuilding does not delay it. One subscription serves all
- * sockets; `position` is the last log position handed out, so a socket registered now receives
- * exactly the items after it.
+ * sockets; a socket registered now receives exactly the items after the last position handed out.
  */
 export class EventLogTail {
   private last = 0n;
@@ -37,10 +36,6 @@ export class EventLogTail {
   async start(): Promise<void> {
     this.last = await this.store.headPosition();
     this.follow();
-  }
-
-  get position(): bigint {
-    return this.last;
   }
 
   /** Registers a listener; it receives every item after the returned position. */

@@ -104,4 +104,3 @@ export class ProtocolWsAdapter extends WsAdapter {
     });
   }
 }
-

