@@ -86,6 +86,24 @@ describe('command-api, two query-apis and the projector as separate processes', 
     }
   });
 
+  it("a device's new socket on one query-api closes its older socket on the other (4409), and only that one", async () => {
+    const tablet = await registerUser(commands, bob.phone, 'tablet');
+    const older = await FeedClient.connect(`ws://127.0.0.1:${queryA.port}/v1/ws`, tablet.token);
+    const otherDevice = await FeedClient.connect(`ws://127.0.0.1:${queryA.port}/v1/ws`, bob.token);
+    const newer = await FeedClient.connect(`ws://127.0.0.1:${queryB.port}/v1/ws`, tablet.token);
+    try {
+      await older.waitFor(() => older.closed !== undefined);
+      expect(older.closed?.code).toBe(4409);
+      // The newer socket and the user's other device still work, on both instances.
+      await sendText(commands, alice, bob, 'after the replacement');
+      await newer.nextOfType('message');
+      await otherDevice.nextOfType('message');
+      expect([newer.closed, otherDevice.closed]).toEqual([undefined, undefined]);
+    } finally {
+      await Promise.all([newer.close(), otherDevice.close()]);
+    }
+  });
+
   it('each app answers its health check', async () => {
     for (const app of apps) {
       const health = await fetch(`${app.url}/health`);

@@ -34,6 +34,7 @@ import { PgNotifications } from '../../platform/src/pg-notifications.js';
 
 interface ClientState extends SocketHandshake {
   session: FeedSession;
+  openedAt: number;
   lastHeard: number;
 }
 
@@ -48,6 +49,13 @@ export const TOO_MANY_SOCKETS_CLOSE_CODE = 1008;
 
 /** Instances tell each other which device just opened a socket, so its older socket elsewhere is closed. */
 const DEVICE_SOCKETS_CHANNEL = 'device_sockets';
+
+interface DeviceSocketOpened {
+  userId: string;
+  deviceId: string;
+  instanceId: string;
+  openedAt: number;
+}
 
 /** The live feed at /v1/ws: pushes feed items and accepts send, receipt, typing and ping frames. */
 @WebSocketGateway({ path: '/v1/ws' })
@@ -78,8 +86,8 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   async onApplicationBootstrap() {
     this.revocations.onRevoked((deviceId) => this.sockets.closeDevice(deviceId, LOGGED_OUT_CLOSE_CODE, 'device logged out'));
     await this.notifications.listen(DEVICE_SOCKETS_CHANNEL, (payload) => {
-      const { deviceId, instanceId } = JSON.parse(payload) as { deviceId: string; instanceId: string };
-      if (instanceId !== this.instanceId) this.sockets.closeDevice(deviceId, REPLACED_CLOSE_CODE, 'replaced by a newer connection of this device');
+      const { userId, deviceId, instanceId, openedAt } = JSON.parse(payload) as DeviceSocketOpened;
+      if (instanceId !== this.instanceId) this.replaceSockets(userId, deviceId, openedAt);
     });
     const idleMs = this.runtime.config.SOCKET_IDLE_SECONDS * 1000;
     const sweepMs = Math.min(5_000, idleMs / 4);
@@ -119,14 +127,16 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       return;
     }
     // One socket per device: a new one replaces the older, here and on every other instance.
-    for (const older of this.sockets.ofDevice(userId, deviceId)) older.close(REPLACED_CLOSE_CODE, 'replaced by a newer connection of this device');
-    void PgNotifications.notify(this.db, DEVICE_SOCKETS_CHANNEL, JSON.stringify({ deviceId, instanceId: this.instanceId })).catch(() => undefined);
+    const openedAt = Date.now();
+    this.replaceSockets(userId, deviceId, openedAt);
+    const opened: DeviceSocketOpened = { userId, deviceId, instanceId: this.instanceId, openedAt };
+    void PgNotifications.notify(this.db, DEVICE_SOCKETS_CHANNEL, JSON.stringify(opened)).catch(() => undefined);
     const session = new FeedSession(this.db, this.events, this.tail, userId, handshake.since, (frame) => {
       if (socket.readyState !== socket.OPEN) return;
       socket.send(frame);
       this.metrics.feedFramesSent.inc();
     });
-    this.clients.set(socket, { ...handshake, session, lastHeard: Date.now() });
+    this.clients.set(socket, { ...handshake, session, openedAt, lastHeard: openedAt });
     this.sockets.add(userId, deviceId, socket);
     const heard = () => {
       const state = this.clients.get(socket);
@@ -197,6 +207,13 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   @SubscribeMessage('invalid')
   invalid(@MessageBody() problem: { code: string; message: string; frame?: Frame }) {
     return { type: 'error', ...(typeof problem.frame?.clientMsgId === 'string' ? { clientMsgId: problem.frame.clientMsgId } : {}), error: { code: problem.code, message: problem.message, details: null } };
+  }
+
+  /** Closes this device's sockets here that opened before `openedAt` (a late notification never closes a newer one). */
+  private replaceSockets(userId: string, deviceId: string, openedAt: number) {
+    for (const socket of this.sockets.ofDevice(userId, deviceId)) {
+      if ((this.clients.get(socket)?.openedAt ?? 0) <= openedAt) socket.close(REPLACED_CLOSE_CODE, 'replaced by a newer connection of this device');
+    }
   }
 
   private principalOf(socket: WebSocket) {
