@@ -23,7 +23,7 @@ export async function writeHistory(databaseUrl: string, options: { users: number
     await db.initialize();
     await db.runMigrations();
     closers.push(() => db.destroy());
-    const send = new SendMessageHandler(aggregates, new UserDirectory(aggregates, db));
+    const send = new SendMessageHandler(aggregates, new UserDirectory(store, db));
     const receipts = new AcknowledgeReceiptHandler(aggregates);
     const userIds = Array.from({ length: options.users }, (_, i) => `user-${i}`);
     for (const [i, userId] of userIds.entries()) {

@@ -10,6 +10,7 @@ import { GroupCommandsHandler } from '../../../libs/commands/src/group-commands.
 import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
 import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
 import { UserDirectory } from '../../../libs/commands/src/user-directory.js';
+import { EVENT_STORE, EventStore } from '../../../libs/event-store/src/event-store.port.js';
 import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
 import { AuthController } from './auth.controller.js';
@@ -22,7 +23,7 @@ import { MessagesController } from './messages.controller.js';
 @Module({
   providers: [
     AuthGuard,
-    { provide: UserDirectory, inject: [AggregateStore, DataSource], useFactory: (a: AggregateStore, db: DataSource) => new UserDirectory(a, db) },
+    { provide: UserDirectory, inject: [EVENT_STORE, DataSource], useFactory: (store: EventStore, db: DataSource) => new UserDirectory(store, db) },
     {
       provide: SendMessageHandler,
       inject: [AggregateStore, UserDirectory],

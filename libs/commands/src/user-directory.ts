@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { DomainError, streams } from '../../domain/src/index.js';
-import { AggregateStore } from './aggregate-store.js';
+import { DomainError, streams, UserEvent } from '../../domain/src/index.js';
+import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { UserAggregate } from './aggregates.js';
 
 /**
@@ -12,7 +12,7 @@ export class UserDirectory {
   private readonly known = new Set<string>();
 
   constructor(
-    private readonly aggregates: AggregateStore,
+    private readonly store: EventStore,
     private readonly db: DataSource,
   ) {}
 
@@ -23,12 +23,8 @@ export class UserDirectory {
   async registered(userIds: string[]): Promise<Set<string>> {
     const unique = [...new Set(userIds)];
     const rows: { user_id: string }[] = await this.db.query('SELECT user_id FROM users WHERE user_id = ANY($1)', [unique]);
-    const found = new Set([...rows.map((r) => r.user_id), ...unique.filter((id) => this.known.has(id))]);
-    const rest = unique.filter((id) => !found.has(id));
-    const users = await Promise.all(rest.map((userId) => this.aggregates.load(streams.user(userId), UserAggregate, true)));
-    rest.forEach((id, i) => users[i].state.registered && found.add(id));
-    for (const id of found) this.known.add(id);
-    return found;
+    for (const row of rows) this.known.add(row.user_id);
+    return this.registeredInLog(unique);
   }
 
   /** Who should hear of a user's profile change: people in a conversation with them or holding them as a contact, minus those they block. */
@@ -47,13 +43,26 @@ export class UserDirectory {
   }
 
   async assertExist(userIds: string[]): Promise<void> {
-    const unique = [...new Set(userIds)].filter((id) => !this.known.has(id));
-    if (unique.length === 0) return;
-    const users = await Promise.all(unique.map((userId) => this.aggregates.load(streams.user(userId), UserAggregate, true)));
-    const unknown = unique.filter((_, i) => !users[i].state.registered);
-    for (const id of unique) if (!unknown.includes(id)) this.known.add(id);
+    const unique = [...new Set(userIds)];
+    const found = await this.registeredInLog(unique);
+    const unknown = unique.filter((id) => !found.has(id));
     if (unknown.length > 0) {
       throw new DomainError('not_found', 'user_not_found', unknown.length === 1 ? 'no user with that id' : 'no users with those ids', { userIds: unknown });
     }
+  }
+
+  /**
+   * Which of these are registered, by their own streams. Read without the aggregate cache: a
+   * contact sync asks about up to a thousand numbers, most of them nobody, which must not evict
+   * the conversation states that sends need.
+   */
+  private async registeredInLog(userIds: string[]): Promise<Set<string>> {
+    const unsure = userIds.filter((id) => !this.known.has(id));
+    const streamsRead = await Promise.all(unsure.map((id) => this.store.readStream(streams.user(id))));
+    unsure.forEach((id, i) => {
+      const user = streamsRead[i].reduce((state, event) => UserAggregate.evolve(state, event as unknown as UserEvent), UserAggregate.initial());
+      if (user.registered) this.known.add(id);
+    });
+    return new Set(userIds.filter((id) => this.known.has(id)));
   }
 }
