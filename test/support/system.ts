@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { CommandApiModule } from '../../apps/command-api/src/command-api.module.js';
-import { ProjectorModule } from '../../apps/projector/src/projector.module.js';
-import { QueryApiModule } from '../../apps/query-api/src/query-api.module.js';
+import { AnalyticsPublisherModule } from '../../libs/analytics/src/analytics-publisher.module.js';
+import { CommandApiModule } from '../../libs/command-api/src/command-api.module.js';
+import { protocolWebSocket } from '../../libs/gateway/src/protocol-ws-adapter.js';
+import { ProjectorModule } from '../../libs/projections/src/projector.module.js';
+import { QueryApiModule } from '../../libs/query-api/src/query-api.module.js';
 import { connectRuntime, startApp } from '../../libs/platform/src/bootstrap.js';
 import { loadConfig } from '../../libs/platform/src/config.js';
 import { createLogger } from '../../libs/platform/src/logger.js';
@@ -34,7 +36,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const runtime = await connectRuntime({ config, logger, databaseUrl, secrets: TEST_SECRETS });
   let app: INestApplication;
   try {
-    app = await startApp(runtime, { name: 'test', modules: [CommandApiModule, QueryApiModule, ProjectorModule], websocket: true });
+    app = await startApp(runtime, { name: 'test', modules: [CommandApiModule, QueryApiModule, ProjectorModule, AnalyticsPublisherModule], websocket: protocolWebSocket });
   } catch (error) {
     await runtime.close();
     throw error;

@@ -2,11 +2,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { ADMIN_USAGE, runAdminCommand, UsageError } from '../../../libs/audit/src/admin-commands.js';
 import { RoleTokens } from '../../../libs/auth/src/role-tokens.js';
-import type { EventStore } from '../../../libs/event-store/src/event-store.port.js';
-import { PostgresEventStore } from '../../../libs/event-store/src/postgres/postgres-event-store.js';
 import { ConfigError, loadConfig, requireSecrets } from '../../../libs/platform/src/config.js';
 import { runningPostgresPort, startEmbeddedPostgres, RunningPostgres } from '../../../libs/platform/src/embedded-postgres.js';
-import { withUpcasting } from '../../../libs/platform/src/event-upcasting.js';
+import { openEventStore } from '../../../libs/platform/src/event-store-selection.js';
 import { loadOrCreateSecrets } from '../../../libs/platform/src/secrets.js';
 import { runRebuildCommand } from '../../../libs/projections/src/rebuild-command.js';
 
@@ -47,17 +45,8 @@ async function main(): Promise<number> {
     }
   }
 
-  let store: EventStore;
-  let pool: pg.Pool | undefined;
-  if (config.EVENT_STORE === 'eventstoredb') {
-    if (!config.EVENTSTORE_CONNECTION_STRING) throw new ConfigError('Invalid configuration:\n  EVENTSTORE_CONNECTION_STRING: required when EVENT_STORE=eventstoredb');
-    const { EventStoreDbEventStore } = await import('../../../libs/event-store/src/eventstoredb/eventstoredb-event-store.js');
-    store = withUpcasting(new EventStoreDbEventStore(config.EVENTSTORE_CONNECTION_STRING));
-  } else {
-    pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    await PostgresEventStore.migrate(pool);
-    store = withUpcasting(new PostgresEventStore(pool));
-  }
+  const eventStore = await openEventStore(config, databaseUrl!, { connections: 2 });
+  const store = eventStore.store;
   try {
     if (args[0] === 'rebuild') {
       const result = await runRebuildCommand(args.slice(1), { databaseUrl: databaseUrl!, store });
@@ -67,8 +56,7 @@ async function main(): Promise<number> {
     process.stdout.write(await runAdminCommand(args, { store, tokens: new RoleTokens(secrets.jwtSecret) }));
     return 0;
   } finally {
-    await store.close();
-    await pool?.end();
+    await eventStore.close();
     await embedded?.stop();
   }
 }

@@ -1,4 +1,4 @@
+import { CommandApiModule } from '../../../libs/command-api/src/command-api.module.js';
 import { runSplitApp } from '../../../libs/platform/src/split-process.js';
-import { CommandApiModule } from './command-api.module.js';
 
-await runSplitApp('command-api', [CommandApiModule], false);
+await runSplitApp({ name: 'command-api', modules: [CommandApiModule] });

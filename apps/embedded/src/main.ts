@@ -2,9 +2,11 @@ import path from 'node:path';
 import { startApp, runProcess, connectRuntime } from '../../../libs/platform/src/bootstrap.js';
 import { startEmbeddedPostgres } from '../../../libs/platform/src/embedded-postgres.js';
 import { loadOrCreateSecrets } from '../../../libs/platform/src/secrets.js';
-import { CommandApiModule } from '../../command-api/src/command-api.module.js';
-import { ProjectorModule } from '../../projector/src/projector.module.js';
-import { QueryApiModule } from '../../query-api/src/query-api.module.js';
+import { AnalyticsPublisherModule } from '../../../libs/analytics/src/analytics-publisher.module.js';
+import { CommandApiModule } from '../../../libs/command-api/src/command-api.module.js';
+import { protocolWebSocket } from '../../../libs/gateway/src/protocol-ws-adapter.js';
+import { ProjectorModule } from '../../../libs/projections/src/projector.module.js';
+import { QueryApiModule } from '../../../libs/query-api/src/query-api.module.js';
 
 /**
  * `npm start`: the whole system in one process on a real PostgreSQL started from the
@@ -31,8 +33,8 @@ await runProcess('messenger', async (config, logger) => {
   }
   const app = await startApp(runtime, {
     name: 'embedded',
-    modules: [CommandApiModule, QueryApiModule, ProjectorModule],
-    websocket: true,
+    modules: [CommandApiModule, QueryApiModule, ProjectorModule, AnalyticsPublisherModule],
+    websocket: protocolWebSocket,
   }).catch(async (error) => {
     await runtime.close();
     await postgres.stop();

@@ -1,4 +1,5 @@
+import { protocolWebSocket } from '../../../libs/gateway/src/protocol-ws-adapter.js';
 import { runSplitApp } from '../../../libs/platform/src/split-process.js';
-import { QueryApiModule } from './query-api.module.js';
+import { QueryApiModule } from '../../../libs/query-api/src/query-api.module.js';
 
-await runSplitApp('query-api', [QueryApiModule], true);
+await runSplitApp({ name: 'query-api', modules: [QueryApiModule], websocket: protocolWebSocket });

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
-import { DEVICE_REVOKED_CHANNEL } from '../../projections/src/users.projection.js';
+import { DEVICE_REVOKED_CHANNEL } from '../../read-models/src/projection-progress.js';
 
 /**
  * The devices that were logged out, known to every process: loaded at start, then kept current

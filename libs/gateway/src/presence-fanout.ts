@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
-import { PRESENCE_CHANNEL } from '../../projections/src/last-seen.projection.js';
+import { PRESENCE_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { mayViewSql } from '../../queries/src/privacy.sql.js';
 import type { LocalSockets } from './local-sockets.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { isCursor } from '../../protocol/src/cursor.js';
 import { coalesceWrites } from '../../net/src/coalesced-writes.js';
 import { Principal, TokenService } from '../../auth/src/tokens.js';
+import type { Runtime } from '../../platform/src/runtime.js';
 
 /** What the handshake learned, attached to the upgrade request for the gateway. */
 export interface SocketHandshake {
@@ -103,4 +104,15 @@ export class ProtocolWsAdapter extends WsAdapter {
       },
     });
   }
+}
+
+/** The live feed's socket server for an app built on `runtime`. */
+export function protocolWebSocket(nest: INestApplicationContext, runtime: Runtime): ProtocolWsAdapter {
+  return new ProtocolWsAdapter(
+    nest,
+    nest.get(TokenService),
+    runtime.config.MAX_FRAME_BYTES,
+    () => runtime.eventStore.headPosition(),
+    runtime.logger.child({ component: 'websocket' }),
+  );
 }

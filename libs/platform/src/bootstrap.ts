@@ -1,10 +1,8 @@
 import 'reflect-metadata';
-import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module, Type, WebSocketAdapter } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ValidationPipe } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { TokenService } from '../../auth/src/tokens.js';
-import { ProtocolWsAdapter } from '../../gateway/src/protocol-ws-adapter.js';
 import { InputGuardPipe } from '../../protocol/src/input-guard.js';
 import { validationFailed } from '../../protocol/src/validation.js';
 import { Config, ConfigError, loadConfig } from './config.js';
@@ -16,8 +14,8 @@ import { connectRuntime, Runtime } from './runtime.js';
 export interface AppDefinition {
   name: string;
   modules: Type[];
-  /** Serves the live feed WebSocket at /v1/ws. */
-  websocket: boolean;
+  /** The WebSocket adapter, for an app that serves sockets (the live feed at /v1/ws). */
+  websocket?: (nest: INestApplication, runtime: Runtime) => WebSocketAdapter;
 }
 
 @Module({})
@@ -36,7 +34,7 @@ export async function startApp(runtime: Runtime, app: AppDefinition): Promise<IN
   });
   configureHttpApp(nest, config, logger, `Messenger ${app.name}`);
   nest.useGlobalPipes(new InputGuardPipe(), new ValidationPipe({ whitelist: true, transform: true, exceptionFactory: validationFailed }));
-  if (app.websocket) nest.useWebSocketAdapter(new ProtocolWsAdapter(nest, nest.get(TokenService), config.MAX_FRAME_BYTES, () => runtime.eventStore.headPosition(), logger.child({ component: 'websocket' })));
+  if (app.websocket) nest.useWebSocketAdapter(app.websocket(nest, runtime));
   await nest.listen(config.PORT);
   return nest;
 }

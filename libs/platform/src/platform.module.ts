@@ -1,10 +1,7 @@
 import { Controller, DynamicModule, Get, Global, Header, Inject, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { TokenService } from '../../auth/src/tokens.js';
-import { AggregateStore } from '../../commands/src/aggregate-store.js';
 import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
-import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { HealthResponse } from '../../protocol/src/openapi/responses.js';
 import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
@@ -39,7 +36,7 @@ class OperationsController {
   }
 }
 
-/** Shares the connected runtime (config, stores, tokens, metrics) with every module of an app. */
+/** Shares the connected runtime (config, stores, notifications, metrics) with every module of an app. */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -53,12 +50,9 @@ export class PlatformModule {
         { provide: DataSource, useValue: runtime.readModels },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: Metrics, useValue: metrics },
-        { provide: AggregateStore, useValue: new AggregateStore(runtime.eventStore) },
-        { provide: TokenService, useValue: new TokenService(runtime.secrets.jwtSecret, runtime.config.TOKEN_TTL, runtime.revocations) },
         { provide: PgNotifications, useValue: runtime.notifications },
-        { provide: DeviceRevocations, useValue: runtime.revocations },
       ],
-      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, AggregateStore, TokenService, PgNotifications, DeviceRevocations],
+      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, PgNotifications],
     };
   }
 }

@@ -1,10 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { PresenceEvent } from '../../domain/src/events.js';
+import { PRESENCE_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { eventsOfType, Projection, ProjectionContext, unnestRows } from './projection.js';
 
-/** Query-apis listen here to push presence frames; the payload is a JSON array of `{userId, online, lastSeen}`. */
-export const PRESENCE_CHANNEL = 'presence';
 
 interface UserPresence {
   open: string[];

@@ -1,10 +1,9 @@
+import { DEVICE_REVOKED_CHANNEL } from '../../read-models/src/projection-progress.js';
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { DeviceLoggedIn, DeviceLoggedOut, ProfileUpdated, UserRegistered } from '../../domain/src/events.js';
 import { eventsOfType, Projection, ProjectionContext, unnestRows } from './projection.js';
 
-/** Every process that authenticates listens here and stops accepting the device's token. */
-export const DEVICE_REVOKED_CHANNEL = 'device_revoked';
 
 /** Users, their devices and profiles. */
 export class UsersProjection implements Projection {

@@ -1,6 +1,11 @@
 import { Injectable, PipeTransform, type ArgumentMetadata } from '@nestjs/common';
 import { invalid } from '../../domain/src/errors.js';
-import type { FieldError } from './validation.js';
+
+/** One field's problem, as the protocol's `details` list it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
 
 /** NUL, and UTF-16 surrogates without their pair: PostgreSQL's text and jsonb cannot hold them. */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

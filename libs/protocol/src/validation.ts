@@ -1,12 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { invalid } from '../../domain/src/errors.js';
-import { assertAcceptableInput } from './input-guard.js';
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import { assertAcceptableInput, FieldError } from './input-guard.js';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {

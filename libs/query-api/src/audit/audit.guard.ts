@@ -2,12 +2,12 @@ import { CallHandler, CanActivate, createParamDecorator, ExecutionContext, Injec
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { from, Observable, switchMap } from 'rxjs';
-import { AuditLog } from '../../../../libs/audit/src/audit-log.js';
-import { AuditorDirectory } from '../../../../libs/audit/src/auditors.js';
-import { Role, RolePrincipal, RoleTokens } from '../../../../libs/auth/src/role-tokens.js';
-import { AuthenticationError, bearerToken } from '../../../../libs/auth/src/tokens.js';
-import { forbidden } from '../../../../libs/domain/src/errors.js';
-import { assertAcceptableInput } from '../../../../libs/protocol/src/input-guard.js';
+import { AuditLog } from '../../../audit/src/audit-log.js';
+import { AuditorDirectory } from '../../../audit/src/auditors.js';
+import { Role, RolePrincipal, RoleTokens } from '../../../auth/src/role-tokens.js';
+import { AuthenticationError, bearerToken } from '../../../auth/src/tokens.js';
+import { forbidden } from '../../../domain/src/errors.js';
+import { assertAcceptableInput } from '../../../protocol/src/input-guard.js';
 
 type AuditRequest = Request & { auditor?: RolePrincipal };
 

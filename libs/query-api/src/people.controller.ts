@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Param, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
-import type { Principal } from '../../../libs/auth/src/tokens.js';
-import { PeopleQuery } from '../../../libs/queries/src/people.query.js';
-import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
-import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
-import { ContactResponse, DeviceResponse, MeResponse, PresenceResponse, ProfileResponse } from '../../../libs/protocol/src/openapi/responses.js';
-import { ReadYourWrites } from '../../../libs/queries/src/read-your-writes.js';
+import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
+import type { Principal } from '../../auth/src/tokens.js';
+import { PeopleQuery } from '../../queries/src/people.query.js';
+import { PresenceQuery } from '../../queries/src/presence.query.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
+import { ContactResponse, DeviceResponse, MeResponse, PresenceResponse, ProfileResponse } from '../../protocol/src/openapi/responses.js';
+import { ReadYourWrites } from '../../queries/src/read-your-writes.js';
 
 @ApiTags('people')
 @ApiBearerAuth()

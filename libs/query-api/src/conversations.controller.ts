@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Param, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
-import type { Principal } from '../../../libs/auth/src/tokens.js';
-import { HistoryQueryDto } from '../../../libs/protocol/src/dto/history-query.dto.js';
-import { ConversationsQuery } from '../../../libs/queries/src/conversations.query.js';
-import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
-import { InboxItemResponse, MessageResponse } from '../../../libs/protocol/src/openapi/responses.js';
-import { ReadYourWrites } from '../../../libs/queries/src/read-your-writes.js';
+import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
+import type { Principal } from '../../auth/src/tokens.js';
+import { HistoryQueryDto } from '../../protocol/src/dto/history-query.dto.js';
+import { ConversationsQuery } from '../../queries/src/conversations.query.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
+import { InboxItemResponse, MessageResponse } from '../../protocol/src/openapi/responses.js';
+import { ReadYourWrites } from '../../queries/src/read-your-writes.js';
 
 @ApiTags('reading')
 @ApiBearerAuth()

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
-import type { Principal } from '../../../libs/auth/src/tokens.js';
-import { GroupCommandsHandler } from '../../../libs/commands/src/group-commands.handler.js';
-import { invalid } from '../../../libs/domain/src/errors.js';
-import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
-import { CreatedGroupResponse, EmptyResponse } from '../../../libs/protocol/src/openapi/responses.js';
-import { AddMembersDto, CreateGroupDto, UpdateGroupDto } from '../../../libs/protocol/src/dto/group.dto.js';
+import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
+import type { Principal } from '../../auth/src/tokens.js';
+import { GroupCommandsHandler } from '../../commands/src/group-commands.handler.js';
+import { invalid } from '../../domain/src/errors.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
+import { CreatedGroupResponse, EmptyResponse } from '../../protocol/src/openapi/responses.js';
+import { AddMembersDto, CreateGroupDto, UpdateGroupDto } from '../../protocol/src/dto/group.dto.js';
 
 @ApiTags('groups')
 @ApiBearerAuth()

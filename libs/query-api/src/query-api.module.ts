@@ -1,20 +1,21 @@
 import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CommandHandlersModule } from '../../command-api/src/command-api.module.js';
-import { FeedGateway } from '../../../libs/gateway/src/feed.gateway.js';
-import { EventLogTail } from '../../../libs/gateway/src/event-log-tail.js';
-import { LocalSockets } from '../../../libs/gateway/src/local-sockets.js';
-import { PresenceFanout } from '../../../libs/gateway/src/presence-fanout.js';
-import { TypingRelay } from '../../../libs/gateway/src/typing-relay.js';
-import { PeopleQuery } from '../../../libs/queries/src/people.query.js';
-import { PgNotifications } from '../../../libs/platform/src/pg-notifications.js';
-import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
-import type { Runtime } from '../../../libs/platform/src/runtime.js';
-import { ConversationsQuery } from '../../../libs/queries/src/conversations.query.js';
-import { GroupsQuery } from '../../../libs/queries/src/groups.query.js';
-import { PresenceQuery } from '../../../libs/queries/src/presence.query.js';
-import { ReceiptsQuery } from '../../../libs/queries/src/receipts.query.js';
-import { ReadYourWrites, ReadYourWritesFence } from '../../../libs/queries/src/read-your-writes.js';
+import { AuthModule } from '../../auth/src/auth.module.js';
+import { CommandHandlersModule } from '../../commands/src/command-handlers.module.js';
+import { FeedGateway } from '../../gateway/src/feed.gateway.js';
+import { EventLogTail } from '../../gateway/src/event-log-tail.js';
+import { LocalSockets } from '../../gateway/src/local-sockets.js';
+import { PresenceFanout } from '../../gateway/src/presence-fanout.js';
+import { TypingRelay } from '../../gateway/src/typing-relay.js';
+import { PeopleQuery } from '../../queries/src/people.query.js';
+import { PgNotifications } from '../../platform/src/pg-notifications.js';
+import { RUNTIME } from '../../platform/src/platform.module.js';
+import type { Runtime } from '../../platform/src/runtime.js';
+import { ConversationsQuery } from '../../queries/src/conversations.query.js';
+import { GroupsQuery } from '../../queries/src/groups.query.js';
+import { PresenceQuery } from '../../queries/src/presence.query.js';
+import { ReceiptsQuery } from '../../queries/src/receipts.query.js';
+import { ReadYourWrites, ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import { ConversationsController } from './conversations.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
@@ -42,7 +43,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
 }
 
 @Module({
-  imports: [CommandHandlersModule, AuditModule],
+  imports: [AuthModule, CommandHandlersModule, AuditModule],
   controllers: [ConversationsController, GroupsController, PeopleController],
   providers: [
     { provide: ConversationsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ConversationsQuery(db) },

@@ -1,15 +1,15 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
-import { DeviceRevocations } from '../../../libs/auth/src/device-revocations.js';
-import { ProtocolThrottlerGuard } from '../../../libs/auth/src/throttling.js';
-import type { Principal } from '../../../libs/auth/src/tokens.js';
-import { PeopleHandler } from '../../../libs/commands/src/people.handler.js';
-import { invalid } from '../../../libs/domain/src/errors.js';
-import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
-import { EmptyResponse, SyncContactsResponse } from '../../../libs/protocol/src/openapi/responses.js';
-import { PrivacySettingsDto, SyncContactsDto, UpdateProfileDto } from '../../../libs/protocol/src/dto/people.dto.js';
+import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
+import { DeviceRevocations } from '../../auth/src/device-revocations.js';
+import { ProtocolThrottlerGuard } from '../../auth/src/throttling.js';
+import type { Principal } from '../../auth/src/tokens.js';
+import { PeopleHandler } from '../../commands/src/people.handler.js';
+import { invalid } from '../../domain/src/errors.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
+import { EmptyResponse, SyncContactsResponse } from '../../protocol/src/openapi/responses.js';
+import { PrivacySettingsDto, SyncContactsDto, UpdateProfileDto } from '../../protocol/src/dto/people.dto.js';
 
 const nothingToChange = () => invalid('validation_failed', 'nothing to change', [{ field: '', message: 'give at least one field' }]);
 

@@ -1,12 +1,12 @@
 import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { PgPublisherCheckpoints } from '../../../libs/analytics/src/checkpoints.js';
-import { createIdempotentProducer, createKafka, ensureTopic, parseBrokers } from '../../../libs/analytics/src/kafka.js';
-import { KafkaPublisher } from '../../../libs/analytics/src/kafka-publisher.js';
-import { EVENT_STORE, EventStore } from '../../../libs/event-store/src/event-store.port.js';
-import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
-import type { Runtime } from '../../../libs/platform/src/runtime.js';
+import { PgPublisherCheckpoints } from './checkpoints.js';
+import { createIdempotentProducer, createKafka, ensureTopic, parseBrokers } from './kafka.js';
+import { KafkaPublisher } from './kafka-publisher.js';
+import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
+import { RUNTIME } from '../../platform/src/platform.module.js';
+import type { Runtime } from '../../platform/src/runtime.js';
 
 /**
  * The analytics stream: when KAFKA_BROKERS is set, follows the event log from its own

@@ -1,26 +1,26 @@
 import { applyDecorators, Controller, Get, Headers, Inject, Param, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AuditLog } from '../../../../libs/audit/src/audit-log.js';
-import { LiveTail } from '../../../../libs/audit/src/live-tail.js';
-import { EventView, ReplayFilter, ReplayQuery, ReplayScope, toEventView } from '../../../../libs/audit/src/replay.js';
-import { ConversationHistory } from '../../../../libs/audit/src/state-as-of.js';
-import { isAnalyticsEvent, toCloudEvent } from '../../../../libs/analytics/src/cloudevents.js';
-import type { RolePrincipal } from '../../../../libs/auth/src/role-tokens.js';
-import { forbidden, invalid, notFound } from '../../../../libs/domain/src/errors.js';
-import { isGroupConversation } from '../../../../libs/domain/src/streams.js';
-import { EVENT_STORE, EventStore } from '../../../../libs/event-store/src/event-store.port.js';
+import { AuditLog } from '../../../audit/src/audit-log.js';
+import { LiveTail } from '../../../audit/src/live-tail.js';
+import { EventView, ReplayFilter, ReplayQuery, ReplayScope, toEventView } from '../../../audit/src/replay.js';
+import { ConversationHistory } from '../../../audit/src/state-as-of.js';
+import { isAnalyticsEvent, toCloudEvent } from '../../../analytics/src/cloudevents.js';
+import type { RolePrincipal } from '../../../auth/src/role-tokens.js';
+import { forbidden, invalid, notFound } from '../../../domain/src/errors.js';
+import { isGroupConversation } from '../../../domain/src/streams.js';
+import { EVENT_STORE, EventStore } from '../../../event-store/src/event-store.port.js';
 import {
   AuditReadsQueryDto,
   LogReplayQueryDto,
   ReplayQueryDto,
   StateAsOfQueryDto,
   TailQueryDto,
-} from '../../../../libs/protocol/src/dto/audit.dto.js';
-import { AuditReadsResponse, ConversationAsOfResponse, EventViewResponse, ReplayPageResponse } from '../../../../libs/protocol/src/openapi/audit.js';
-import { ApiErrors } from '../../../../libs/protocol/src/openapi/errors.js';
+} from '../../../protocol/src/dto/audit.dto.js';
+import { AuditReadsResponse, ConversationAsOfResponse, EventViewResponse, ReplayPageResponse } from '../../../protocol/src/openapi/audit.js';
+import { ApiErrors } from '../../../protocol/src/openapi/errors.js';
 import { AllowRoles, AuditGuard, AuditReadInterceptor, CurrentAuditor } from './audit.guard.js';
-import { isCursor } from '../../../../libs/protocol/src/cursor.js';
+import { isCursor } from '../../../protocol/src/cursor.js';
 
 function filterOf(query: { type?: string; stream?: string; streamPrefix?: string; from?: string; to?: string }): ReplayFilter {
   const filter: ReplayFilter = {};

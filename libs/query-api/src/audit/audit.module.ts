@@ -1,13 +1,13 @@
 import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
-import { AuditLog } from '../../../../libs/audit/src/audit-log.js';
-import { AuditorDirectory } from '../../../../libs/audit/src/auditors.js';
-import { LiveTail } from '../../../../libs/audit/src/live-tail.js';
-import { ReplayQuery } from '../../../../libs/audit/src/replay.js';
-import { ConversationHistory } from '../../../../libs/audit/src/state-as-of.js';
-import { RoleTokens } from '../../../../libs/auth/src/role-tokens.js';
-import { EVENT_STORE, EventStore } from '../../../../libs/event-store/src/event-store.port.js';
-import { RUNTIME } from '../../../../libs/platform/src/platform.module.js';
-import type { Runtime } from '../../../../libs/platform/src/runtime.js';
+import { AuditLog } from '../../../audit/src/audit-log.js';
+import { AuditorDirectory } from '../../../audit/src/auditors.js';
+import { LiveTail } from '../../../audit/src/live-tail.js';
+import { ReplayQuery } from '../../../audit/src/replay.js';
+import { ConversationHistory } from '../../../audit/src/state-as-of.js';
+import { RoleTokens } from '../../../auth/src/role-tokens.js';
+import { EVENT_STORE, EventStore } from '../../../event-store/src/event-store.port.js';
+import { RUNTIME } from '../../../platform/src/platform.module.js';
+import type { Runtime } from '../../../platform/src/runtime.js';
 import { AuditController } from './audit.controller.js';
 import { AuditGuard, AuditReadInterceptor } from './audit.guard.js';
 

@@ -1,11 +1,10 @@
 import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EVENT_STORE, EventStore } from '../../../libs/event-store/src/event-store.port.js';
-import { Metrics } from '../../../libs/platform/src/metrics.js';
-import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
-import type { Runtime } from '../../../libs/platform/src/runtime.js';
-import { Projector } from '../../../libs/projections/src/projector.js';
-import { AnalyticsPublisherModule } from './analytics-publisher.module.js';
+import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
+import { Metrics } from '../../platform/src/metrics.js';
+import { RUNTIME } from '../../platform/src/platform.module.js';
+import type { Runtime } from '../../platform/src/runtime.js';
+import { Projector } from './projector.js';
 
 const LAG_SAMPLE_MS = 1_000;
 
@@ -44,7 +43,6 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 @Module({
-  imports: [AnalyticsPublisherModule],
   providers: [
     {
       provide: Projector,

@@ -1,13 +1,13 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ProtocolThrottlerGuard } from '../../../libs/auth/src/throttling.js';
+import { ProtocolThrottlerGuard } from '../../auth/src/throttling.js';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
-import { RequestCodeDto, VerifyCodeDto } from '../../../libs/protocol/src/dto/auth.dto.js';
-import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
-import { LoggedInResponse, RequestCodeResponse } from '../../../libs/protocol/src/openapi/responses.js';
-import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
-import type { Runtime } from '../../../libs/platform/src/runtime.js';
+import { LogInHandler } from '../../commands/src/log-in.handler.js';
+import { RequestCodeDto, VerifyCodeDto } from '../../protocol/src/dto/auth.dto.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
+import { LoggedInResponse, RequestCodeResponse } from '../../protocol/src/openapi/responses.js';
+import { RUNTIME } from '../../platform/src/platform.module.js';
+import type { Runtime } from '../../platform/src/runtime.js';
 
 @ApiTags('accounts')
 @UseGuards(ProtocolThrottlerGuard)

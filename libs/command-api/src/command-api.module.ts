@@ -1,42 +1,26 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
-import { AuthGuard } from '../../../libs/auth/src/auth.guard.js';
-import { LoginCodes } from '../../../libs/auth/src/login-codes.js';
-import { TokenService } from '../../../libs/auth/src/tokens.js';
-import { AcknowledgeReceiptHandler } from '../../../libs/commands/src/acknowledge-receipt.handler.js';
-import { AggregateStore } from '../../../libs/commands/src/aggregate-store.js';
-import { GroupCommandsHandler } from '../../../libs/commands/src/group-commands.handler.js';
-import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
-import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
-import { UserDirectory } from '../../../libs/commands/src/user-directory.js';
-import { EVENT_STORE, EventStore } from '../../../libs/event-store/src/event-store.port.js';
-import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
-import type { Runtime } from '../../../libs/platform/src/runtime.js';
+import { AuthModule } from '../../auth/src/auth.module.js';
+import { LoginCodes } from '../../auth/src/login-codes.js';
+import { TokenService } from '../../auth/src/tokens.js';
+import { AggregateStore } from '../../commands/src/aggregate-store.js';
+import { GroupCommandsHandler } from '../../commands/src/group-commands.handler.js';
+import { LogInHandler } from '../../commands/src/log-in.handler.js';
+import { CommandHandlersModule } from '../../commands/src/command-handlers.module.js';
+import { UserDirectory } from '../../commands/src/user-directory.js';
+import { RUNTIME } from '../../platform/src/platform.module.js';
+import type { Runtime } from '../../platform/src/runtime.js';
 import { AuthController } from './auth.controller.js';
 import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
-import { PeopleHandler } from '../../../libs/commands/src/people.handler.js';
+import { PeopleHandler } from '../../commands/src/people.handler.js';
 import { MessagesController } from './messages.controller.js';
 
-/** Command handlers, shared with the query-api's socket (which accepts `send` and `receipt` frames). */
-@Module({
-  providers: [
-    AuthGuard,
-    { provide: UserDirectory, inject: [EVENT_STORE, DataSource], useFactory: (store: EventStore, db: DataSource) => new UserDirectory(store, db) },
-    {
-      provide: SendMessageHandler,
-      inject: [AggregateStore, UserDirectory],
-      useFactory: (a: AggregateStore, users: UserDirectory) => new SendMessageHandler(a, users),
-    },
-    { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
-  ],
-  exports: [SendMessageHandler, AcknowledgeReceiptHandler, UserDirectory, AuthGuard],
-})
-export class CommandHandlersModule {}
 
 @Module({
   imports: [
+    AuthModule,
     CommandHandlersModule,
     // Per-address limit on the auth routes (per-phone limits live in LoginCodes); 0 turns it off,
     // which the development default does so one machine can register thousands of devices.

@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AuthGuard, CurrentPrincipal } from '../../../libs/auth/src/auth.guard.js';
-import type { Principal } from '../../../libs/auth/src/tokens.js';
-import { AcknowledgeReceiptHandler } from '../../../libs/commands/src/acknowledge-receipt.handler.js';
-import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
-import { ReceiptDto } from '../../../libs/protocol/src/dto/receipt.dto.js';
-import { ApiErrors } from '../../../libs/protocol/src/openapi/errors.js';
-import { EmptyResponse, SentMessageResponse } from '../../../libs/protocol/src/openapi/responses.js';
-import { SendMessageDto } from '../../../libs/protocol/src/dto/send-message.dto.js';
+import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
+import type { Principal } from '../../auth/src/tokens.js';
+import { AcknowledgeReceiptHandler } from '../../commands/src/acknowledge-receipt.handler.js';
+import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
+import { ReceiptDto } from '../../protocol/src/dto/receipt.dto.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
+import { EmptyResponse, SentMessageResponse } from '../../protocol/src/openapi/responses.js';
+import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 
 @ApiTags('messages')
 @ApiBearerAuth()

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
+import { AcknowledgeReceiptHandler } from './acknowledge-receipt.handler.js';
+import { AggregateStore } from './aggregate-store.js';
+import { SendMessageHandler } from './send-message.handler.js';
+import { UserDirectory } from './user-directory.js';
+
+/**
+ * The aggregate store and the handlers both sides accept commands for: the command-api over
+ * HTTP, the query-api's socket (`send` and `receipt` frames). One instance per process.
+ */
+@Module({
+  providers: [
+    { provide: AggregateStore, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AggregateStore(store) },
+    { provide: UserDirectory, inject: [EVENT_STORE, DataSource], useFactory: (store: EventStore, db: DataSource) => new UserDirectory(store, db) },
+    {
+      provide: SendMessageHandler,
+      inject: [AggregateStore, UserDirectory],
+      useFactory: (a: AggregateStore, users: UserDirectory) => new SendMessageHandler(a, users),
+    },
+    { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
+  ],
+  exports: [AggregateStore, SendMessageHandler, AcknowledgeReceiptHandler, UserDirectory],
+})
+export class CommandHandlersModule {}
