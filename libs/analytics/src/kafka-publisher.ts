@@ -1,6 +1,7 @@
 import type { Message, ProducerRecord, RecordMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { CatchUpSubscription, EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import { LogFollower } from '../../event-store/src/log-follower.js';
 import { DEFAULT_SOURCE, isAnalyticsEvent, toCloudEvent } from './cloudevents.js';
 import type { PublisherCheckpoints } from './checkpoints.js';
 
@@ -40,10 +41,7 @@ export function toKafkaMessage(event: StoredEvent, source = DEFAULT_SOURCE): Mes
  * consumers deduplicate on the CloudEvents `id`).
  */
 export class KafkaPublisher {
-  private subscription?: CatchUpSubscription;
-  private stopped = false;
-  private running?: Promise<void>;
-  private wakeUp?: () => void;
+  private follower?: LogFollower;
   readonly name: string;
 
   constructor(
@@ -69,45 +67,20 @@ export class KafkaPublisher {
 
   /** Starts following the log; failures are logged and retried from the checkpoint until stop(). */
   start(): void {
-    this.stopped = false;
-    this.running ??= this.run();
+    if (this.follower) return;
+    this.follower = new LogFollower(this.store, {
+      resumeAfter: () => this.checkpoints.load(this.name),
+      maxBatchSize: this.options.maxBatchSize ?? 500,
+      handle: (events) => this.publish(events),
+      retryDelayMs: this.options.retryDelayMs ?? ((attempt) => Math.min(30_000, 250 * 2 ** attempt)),
+      onRetry: (error, attempt, retryInMs) =>
+        this.options.logger?.warn({ err: error, attempt, retryInMs, publisher: this.name }, 'analytics publishing failed; retrying from the checkpoint'),
+    });
+    this.follower.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.();
-    await this.subscription?.stop();
-    await this.running;
-    this.running = undefined;
-  }
-
-  private async run(): Promise<void> {
-    let attempt = 0;
-    while (!this.stopped) {
-      try {
-        const after = await this.checkpoints.load(this.name);
-        this.subscription = this.store.subscribeToAll({
-          after,
-          maxBatchSize: this.options.maxBatchSize ?? 500,
-          handle: async (events) => {
-            await this.publish(events);
-            attempt = 0;
-          },
-        });
-        await this.subscription.done;
-      } catch (error) {
-        if (this.stopped) break;
-        attempt++;
-        const delay = (this.options.retryDelayMs ?? ((n) => Math.min(30_000, 250 * 2 ** n)))(attempt);
-        this.options.logger?.warn({ err: error, attempt, retryInMs: delay, publisher: this.name }, 'analytics publishing failed; retrying from the checkpoint');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
+    await this.follower?.stop();
+    this.follower = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import { drainedOrClosed } from '../../net/src/drained.js';
 import { matches, ReplayFilter } from './replay.js';
 
 export interface TailOptions {
@@ -10,18 +11,6 @@ export interface TailOptions {
   include?: (event: StoredEvent) => boolean;
   /** The JSON sent as the event's `data`. */
   render: (event: StoredEvent) => unknown;
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
 }
 
 /**
@@ -67,7 +56,7 @@ export class LiveTail {
         }
         const last = events[events.length - 1].globalPosition;
         if (lastSent !== last) chunk += `id: ${last}\n\n`;
-        if (!res.write(chunk)) await drained(res);
+        if (!res.write(chunk)) await drainedOrClosed(res);
       },
     });
     const close = async () => {

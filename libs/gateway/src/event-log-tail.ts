@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { CatchUpSubscription, EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import { LogFollower } from '../../event-store/src/log-follower.js';
 import type { Metrics } from '../../platform/src/metrics.js';
 import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
 
@@ -24,8 +25,7 @@ const RESUBSCRIBE_DELAY_MS = 1_000;
 export class EventLogTail {
   private last = 0n;
   private readonly listeners = new Map<string, Set<FeedListener>>();
-  private subscription?: CatchUpSubscription;
-  private stopped = false;
+  private follower?: LogFollower;
 
   constructor(
     private readonly store: EventStore,
@@ -35,7 +35,14 @@ export class EventLogTail {
 
   async start(): Promise<void> {
     this.last = await this.store.headPosition();
-    this.follow();
+    this.follower = new LogFollower(this.store, {
+      resumeAfter: async () => this.last,
+      maxBatchSize: 1_000,
+      handle: async (events) => this.handle(events),
+      retryDelayMs: () => RESUBSCRIBE_DELAY_MS,
+      onRetry: (error) => this.logger.warn({ err: error, position: this.last.toString() }, 'event log subscription failed; resubscribing'),
+    });
+    this.follower.start();
   }
 
   /** Registers a listener; it receives every item after the returned position. */
@@ -53,20 +60,7 @@ export class EventLogTail {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.subscription?.stop();
-  }
-
-  private follow(): void {
-    this.subscription = this.store.subscribeToAll({ after: this.last, maxBatchSize: 1_000, handle: async (events) => this.handle(events) });
-    this.subscription.done.then(
-      () => undefined,
-      (error) => {
-        if (this.stopped) return;
-        this.logger.warn({ err: error, position: this.last.toString() }, 'event log subscription failed; resubscribing');
-        setTimeout(() => this.stopped || this.follow(), RESUBSCRIBE_DELAY_MS).unref();
-      },
-    );
+    await this.follower?.stop();
   }
 
   private handle(events: StoredEvent[]): void {

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { CatchUpSubscription, EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
+import { LogFollower } from '../../event-store/src/log-follower.js';
 import { FeedProjection } from './feed.projection.js';
 import { GroupsProjection } from './groups.projection.js';
 import { ReceiptsProjection } from './receipts.projection.js';
@@ -10,11 +11,10 @@ import { PeopleProjection } from './people.projection.js';
 import type { Projection } from './projection.js';
 import { PROJECTED_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
+import { UsersProjection } from './users.projection.js';
 
 const RETRY_MS = 1_000;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-import { UsersProjection } from './users.projection.js';
-
 
 /** In dependency order: the feed reads rows of the messages, inbox and receipts projections written earlier in the same transaction. */
 export const allProjections = (): Projection[] => [
@@ -39,11 +39,9 @@ export interface ProjectorObserver {
  * running at once cannot apply an event twice.
  */
 export class Projector {
-  private subscription?: CatchUpSubscription;
+  private follower?: LogFollower;
   private projectedUpTo = 0n;
   private stopping = false;
-  private requestStop = () => {};
-  private readonly stopRequested = new Promise<void>((resolve) => (this.requestStop = resolve));
 
   constructor(
     private readonly db: DataSource,
@@ -63,36 +61,31 @@ export class Projector {
    * however few its events); live delivery never waits for it, reads wait at most that much more.
    */
   async start(maxBatchSize = 1000, lingerMs = 0): Promise<void> {
-    const after = await this.lowestCheckpoint();
-    this.projectedUpTo = after;
-    const handle = async (events: StoredEvent[]) => {
+    this.projectedUpTo = await this.lowestCheckpoint();
+    this.follower = new LogFollower(this.store, {
+      resumeAfter: () => this.lowestCheckpoint(),
+      maxBatchSize,
+      handle: async (events) => {
+        await this.project(events);
+        if (lingerMs > 0 && events.length < maxBatchSize) await delay(lingerMs);
+      },
       // A lost connection (the database restarting) is waited out; a projection that fails is not skipped past.
-      while (!(await this.project(events).then(() => true, (error: unknown) => this.retryable(error)))) {
-        await Promise.race([delay(RETRY_MS), this.stopRequested]);
-      }
-      if (lingerMs > 0 && events.length < maxBatchSize) await delay(lingerMs);
-    };
-    this.subscription = this.store.subscribeToAll({ after, maxBatchSize, handle });
+      retryDelayMs: (_, error) => (isConnectionLoss(error) ? RETRY_MS : undefined),
+    });
+    this.follower.start();
   }
 
-  /** Rejects if the subscription fails (for example the projection SQL failed); not because it was stopped. */
+  /** Rejects if following the log fails for good (for example the projection SQL failed); not because it was stopped. */
   get failed(): Promise<void> {
-    return (this.subscription?.done ?? Promise.resolve()).catch((error: unknown) => {
+    return (this.follower?.done ?? Promise.resolve()).catch((error: unknown) => {
       if (!this.stopping) throw error;
     });
   }
 
-  /** False (try again) for a lost connection while running; otherwise rethrows. */
-  private retryable(error: unknown): false {
-    if (this.stopping || !isConnectionLoss(error)) throw error;
-    return false;
-  }
-
   async stop(): Promise<void> {
     this.stopping = true;
-    this.requestStop();
-    await this.subscription?.stop();
-    this.subscription = undefined;
+    await this.follower?.stop();
+    this.follower = undefined;
   }
 
   async project(events: StoredEvent[], live = true): Promise<void> {

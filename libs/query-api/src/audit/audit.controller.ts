@@ -2,6 +2,7 @@ import { applyDecorators, Controller, Get, Headers, Inject, Param, Query, Res, U
 import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditLog } from '../../../audit/src/audit-log.js';
+import { drainedOrClosed } from '../../../net/src/drained.js';
 import { LiveTail } from '../../../audit/src/live-tail.js';
 import { EventView, ReplayFilter, ReplayQuery, ReplayScope, toEventView } from '../../../audit/src/replay.js';
 import { ConversationHistory } from '../../../audit/src/state-as-of.js';
@@ -47,18 +48,6 @@ const ApiReplay = () =>
       },
     }),
   );
-
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
 
 /** Streams the export one page at a time, waiting for the socket to drain: never the whole export in memory. */
 async function writeNdjson(res: Response, pages: AsyncGenerator<EventView[]>): Promise<void> {
