@@ -6,7 +6,8 @@ import { createReadModelDataSource } from '../../libs/read-models/src/data-sourc
 import { createTestDatabase } from '../support/database.js';
 import { writeHistory } from '../support/history.js';
 import { spawnApp } from '../support/processes.js';
-import { READ_MODEL_TABLES, snapshotReadModels } from '../support/read-models.js';
+import { ALL_TABLES } from '../../libs/read-models/src/tables.js';
+import { snapshotReadModels } from '../support/read-models.js';
 
 /** Replays the whole log into the read models in this process, as a run that never crashed. */
 async function rebuildInProcess(databaseUrl: string): Promise<void> {
@@ -83,7 +84,7 @@ describe('projector crash and rebuild', () => {
 
   it('dropping the read models and replaying the history gives identical read models', async () => {
     const before = await snapshotReadModels(databaseUrl);
-    await client.query(`DROP TABLE ${[...READ_MODEL_TABLES, 'auth_codes', 'auth_code_requests', 'read_model_migrations'].join(', ')}`);
+    await client.query(`DROP TABLE ${[...ALL_TABLES, 'read_model_migrations'].join(', ')}`);
     await rebuildInProcess(databaseUrl);
     const after = await snapshotReadModels(databaseUrl);
     expect(after).toEqual(before);

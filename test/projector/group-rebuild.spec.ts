@@ -4,7 +4,8 @@ import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres
 import { Projector } from '../../libs/projections/src/projector.js';
 import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 import { Api, registerUser, sendText, TestUser } from '../support/client.js';
-import { READ_MODEL_TABLES, snapshotReadModels } from '../support/read-models.js';
+import { REBUILT_TABLES } from '../../libs/read-models/src/tables.js';
+import { snapshotReadModels } from '../support/read-models.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
 /**
@@ -32,7 +33,7 @@ async function rebuild(databaseUrl: string, batchSize?: number): Promise<void> {
 
 /** Names the tables whose rows differ, so a failure says where before the full diff. */
 function differingTables(a: Snapshot, b: Snapshot): string[] {
-  return READ_MODEL_TABLES.filter((table) => JSON.stringify(a[table]) !== JSON.stringify(b[table]));
+  return REBUILT_TABLES.filter((table) => JSON.stringify(a[table]) !== JSON.stringify(b[table]));
 }
 
 /** Primary keys of the read-model tables, to pair a live row with its rebuilt counterpart. */

@@ -1,10 +1,6 @@
 import pg from 'pg';
+import { REBUILT_TABLES } from '../../libs/read-models/src/tables.js';
 
-export const READ_MODEL_TABLES = [
-  'users', 'devices', 'groups', 'group_members', 'group_memberships', 'conversation_members', 'messages',
-  'receipt_history', 'feed_events', 'feed_items', 'profiles', 'privacy_settings', 'blocks', 'contacts',
-  'presence', 'device_activity', 'projection_checkpoints',
-];
 
 /** Every row of every read model, in a stable order, for comparing two builds of them. */
 export async function snapshotReadModels(databaseUrl: string): Promise<Record<string, unknown[]>> {
@@ -12,7 +8,7 @@ export async function snapshotReadModels(databaseUrl: string): Promise<Record<st
   await client.connect();
   try {
     const snapshot: Record<string, unknown[]> = {};
-    for (const table of READ_MODEL_TABLES) {
+    for (const table of REBUILT_TABLES) {
       const { rows } = await client.query(`SELECT to_jsonb(t) AS row FROM ${table} t ORDER BY to_jsonb(t)::text`);
       snapshot[table] = rows.map((r) => r.row);
     }

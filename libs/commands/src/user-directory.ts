@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { DomainError, streams, UserEvent } from '../../domain/src/index.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { UserAggregate } from './aggregates.js';
+import { CURRENT_PEERS_SQL } from '../../read-models/src/sql/conversations.sql.js';
 
 /**
  * Answers "do these users exist?" for commands from the users' own streams (the command side's
@@ -30,9 +31,7 @@ export class UserDirectory {
   /** Who should hear of a user's profile change: people in a conversation with them or holding them as a contact, minus those they block. */
   async profileAudience(userId: string): Promise<string[]> {
     const rows: { user_id: string }[] = await this.db.query(
-      `SELECT DISTINCT o.user_id FROM conversation_members mine
-         JOIN conversation_members o ON o.conversation_id = mine.conversation_id AND o.user_id <> mine.user_id
-        WHERE mine.user_id = $1 AND mine.visible_up_to IS NULL AND o.visible_up_to IS NULL
+      `SELECT peer_id AS user_id FROM (${CURRENT_PEERS_SQL}) p WHERE p.user_id = $1
        UNION
        SELECT user_id FROM contacts WHERE contact_id = $1
        EXCEPT

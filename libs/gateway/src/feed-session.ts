@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
-import { FEED_PROJECTION } from '../../projections/src/feed.projection.js';
+import { FEED_PROJECTION } from '../../read-models/src/tables.js';
 import type { EventLogTail, FeedItem, FeedListener } from './event-log-tail.js';
 
 const CATCH_UP_PAGE = 1_000;

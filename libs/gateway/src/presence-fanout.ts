@@ -5,6 +5,7 @@ import { PRESENCE_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { mayViewSql } from '../../queries/src/privacy.sql.js';
 import type { LocalSockets } from './local-sockets.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
+import { CURRENT_PEERS_SQL } from '../../read-models/src/sql/conversations.sql.js';
 
 interface PresenceChange {
   userId: string;
@@ -41,9 +42,8 @@ export class PresenceFanout {
     const viewers: { owner_id: string; user_id: string; online: boolean; last_seen: boolean }[] = await this.db.query(
       `SELECT v.owner_id, v.user_id,
               ${mayViewSql('online', 'v.owner_id', 'v.user_id')} AS online, ${mayViewSql('last_seen', 'v.owner_id', 'v.user_id')} AS last_seen
-       FROM (SELECT DISTINCT mine.user_id AS owner_id, o.user_id FROM conversation_members mine
-               JOIN conversation_members o ON o.conversation_id = mine.conversation_id AND o.user_id <> mine.user_id
-              WHERE mine.user_id = ANY($1) AND o.user_id = ANY($2) AND mine.visible_up_to IS NULL AND o.visible_up_to IS NULL) v`,
+       FROM (SELECT p.user_id AS owner_id, p.peer_id AS user_id FROM (${CURRENT_PEERS_SQL}) p
+              WHERE p.user_id = ANY($1) AND p.peer_id = ANY($2)) v`,
       [[...byUser.keys()], local],
     );
     for (const viewer of viewers) {

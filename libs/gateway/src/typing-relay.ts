@@ -4,6 +4,7 @@ import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import type { LocalSockets } from './local-sockets.js';
+import { isDirectConversationSql } from '../../read-models/src/sql/conversations.sql.js';
 
 export type TypingState = 'typing' | 'recording' | 'paused';
 
@@ -108,7 +109,7 @@ export class TypingRelay {
   private async audience(conversationId: string): Promise<Audience> {
     const [row]: { members: string[] | null; blocked: boolean }[] = await this.db.query(
       `SELECT array_agg(user_id) AS members,
-              $1 NOT LIKE 'g%' AND EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ANY(array_agg(user_id)) AND blocked_id = ANY(array_agg(user_id))) AS blocked
+              ${isDirectConversationSql('$1')} AND EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ANY(array_agg(user_id)) AND blocked_id = ANY(array_agg(user_id))) AS blocked
        FROM conversation_members WHERE conversation_id = $1 AND visible_up_to IS NULL`,
       [conversationId],
     );

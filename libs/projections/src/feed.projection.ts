@@ -1,10 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import { feedDeliveryOf, LoggedEvent } from '../../protocol/src/feed-frames.js';
+import { FEED_PROJECTION } from '../../read-models/src/tables.js';
 import { Projection, unnestRows } from './projection.js';
-
-/** The feed projection's name, as its checkpoint row knows it. */
-export const FEED_PROJECTION = 'feed';
 
 /**
  * The stored feed, for devices that catch up after `since`: exactly the frames the live push
@@ -13,7 +11,6 @@ export const FEED_PROJECTION = 'feed';
  */
 export class FeedProjection implements Projection {
   readonly name = FEED_PROJECTION;
-  readonly tables = ['feed_events', 'feed_items'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     const deliveries = events.flatMap((event) => feedDeliveryOf(event as unknown as LoggedEvent) ?? []);

@@ -10,7 +10,6 @@ import { eventsOfType, Projection } from './projection.js';
  */
 export class GroupsProjection implements Projection {
   readonly name = 'groups';
-  readonly tables = ['groups', 'group_members', 'group_memberships'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     // Group changes are rare next to messages, and their order matters (leave, then rejoin).

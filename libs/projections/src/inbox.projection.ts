@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { GroupChanged, MessageRead, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
-import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
+import type { LastMessage } from '../../read-models/src/tables.js';
 import { eventsOfType, Projection, unnestRows } from './projection.js';
 
 /**
@@ -11,7 +11,6 @@ import { eventsOfType, Projection, unnestRows } from './projection.js';
  */
 export class InboxProjection implements Projection {
   readonly name = 'inbox';
-  readonly tables = ['conversation_members'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     await this.applyMessages(db, eventsOfType<MessageSent>(events, 'MessageSent'));

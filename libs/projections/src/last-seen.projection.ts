@@ -18,7 +18,6 @@ interface UserPresence {
  */
 export class LastSeenProjection implements Projection {
   readonly name = 'last-seen';
-  readonly tables = ['presence', 'device_activity'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[], context: ProjectionContext): Promise<void> {
     const connections = eventsOfType<PresenceEvent>(events, 'DeviceConnected', 'DeviceDisconnected');

@@ -6,7 +6,6 @@ import { eventsOfType, Projection, unnestRows } from './projection.js';
 /** Conversation history: every message once, keyed by (conversation, seq). */
 export class MessagesProjection implements Projection {
   readonly name = 'messages';
-  readonly tables = ['messages'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     const sent = eventsOfType<MessageSent>(events, 'MessageSent');

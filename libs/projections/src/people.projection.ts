@@ -6,7 +6,6 @@ import { eventsOfType, Projection } from './projection.js';
 /** Privacy settings, blocks and contacts, as the query side needs them to decide who sees what. */
 export class PeopleProjection implements Projection {
   readonly name = 'people';
-  readonly tables = ['privacy_settings', 'blocks', 'contacts'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     for (const { type, data } of eventsOfType<PrivacyEvent | BlockEvent>(events, 'PrivacySettingsChanged', 'UserBlocked', 'UserUnblocked', 'ContactsSynced')) {

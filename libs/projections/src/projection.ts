@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
+import type { ProjectionName } from '../../read-models/src/tables.js';
 
 /**
  * A projection folds events into its read-model tables. `apply` runs inside the projector's
@@ -7,9 +8,8 @@ import type { StoredEvent } from '../../event-store/src/event-store.port.js';
  * statements per batch, not per event) and give the same rows whatever the batch boundaries.
  */
 export interface Projection {
-  readonly name: string;
-  /** The tables this projection owns; a rebuild empties them. */
-  readonly tables: readonly string[];
+  /** Names its checkpoint and, in PROJECTION_TABLES, the tables it owns (a rebuild empties them). */
+  readonly name: ProjectionName;
   apply(db: EntityManager, events: StoredEvent[], context: ProjectionContext): Promise<void>;
 }
 

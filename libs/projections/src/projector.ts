@@ -10,6 +10,7 @@ import { MessagesProjection } from './messages.projection.js';
 import { PeopleProjection } from './people.projection.js';
 import type { Projection } from './projection.js';
 import { PROJECTED_CHANNEL } from '../../read-models/src/projection-progress.js';
+import { PROJECTION_TABLES } from '../../read-models/src/tables.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
 import { UsersProjection } from './users.projection.js';
 
@@ -126,7 +127,7 @@ export class Projector {
   async rebuild(batchSize = 5000): Promise<void> {
     await this.db.transaction(async (tx) => {
       for (const projection of this.projections) {
-        await tx.query(`TRUNCATE ${projection.tables.join(', ')}`);
+        await tx.query(`TRUNCATE ${PROJECTION_TABLES[projection.name].join(', ')}`);
         await tx.query(
           `INSERT INTO projection_checkpoints (projection, position) VALUES ($1, 0)
            ON CONFLICT (projection) DO UPDATE SET position = 0`,

@@ -3,6 +3,7 @@ import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
 import type { Projection } from './projection.js';
 import { Projector } from './projector.js';
+import { PROJECTION_TABLES } from '../../read-models/src/tables.js';
 
 export interface RebuildProgress {
   /** Called as the shadow copy advances: its position and the log's head. */
@@ -41,7 +42,7 @@ export async function rebuildWhileServing(options: {
   const stamp = `${Date.now()}`;
   const shadow = `rebuild_${stamp}`;
   const replaced = `replaced_${stamp}`;
-  const tables = [...new Set(projections.flatMap((p) => p.tables))];
+  const tables = [...new Set(projections.flatMap((p) => PROJECTION_TABLES[p.name]))];
   const names = projections.map((p) => p.name);
 
   await live.query(`CREATE SCHEMA ${shadow}`);

@@ -6,7 +6,6 @@ import { eventsOfType, Projection, unnestRows } from './projection.js';
 /** Every watermark move, so per-message receipts can say who has a message and since when. */
 export class ReceiptsProjection implements Projection {
   readonly name = 'receipts';
-  readonly tables = ['receipt_history'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
     const receipts = eventsOfType<ReceiptEvent>(events, 'MessageDelivered', 'MessageRead');

@@ -8,7 +8,6 @@ import { eventsOfType, Projection, ProjectionContext, unnestRows } from './proje
 /** Users, their devices and profiles. */
 export class UsersProjection implements Projection {
   readonly name = 'users';
-  readonly tables = ['users', 'devices', 'profiles'] as const;
 
   async apply(db: EntityManager, events: StoredEvent[], context: ProjectionContext): Promise<void> {
     const registered = eventsOfType<UserRegistered>(events, 'UserRegistered');

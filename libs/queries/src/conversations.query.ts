@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { readReceiptsHiddenSql } from './privacy.sql.js';
 import { visibleTo } from '../../read-models/src/sql/visibility.js';
 import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER } from './visibility.js';
-import type { LastMessage } from '../../read-models/src/entities/conversation-member.entity.js';
+import type { LastMessage } from '../../read-models/src/tables.js';
 import { messageStatus, messageView, MessageView } from '../../protocol/src/views.js';
 
 export interface ConversationSummary {

@@ -1,3 +1,5 @@
+import { isDirectConversationSql } from '../../read-models/src/sql/conversations.sql.js';
+
 /**
  * SQL deciding whether `viewer` may see what `owner` shares under the privacy setting `column`
  * (last_seen, online, profile_photo, about): never if the owner blocked the viewer; always for
@@ -14,6 +16,6 @@ export const mayViewSql = (column: 'last_seen' | 'online' | 'profile_photo' | 'a
 
 /** True when read receipts are off for either participant of the direct conversation `conversation`. */
 export const readReceiptsHiddenSql = (conversation: string) => `(
-  ${conversation} NOT LIKE 'g%' AND EXISTS (
+  ${isDirectConversationSql(conversation)} AND EXISTS (
     SELECT 1 FROM conversation_members cm JOIN privacy_settings ps ON ps.user_id = cm.user_id
     WHERE cm.conversation_id = ${conversation} AND NOT ps.read_receipts))`;

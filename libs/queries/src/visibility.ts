@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { forbidden, notFound } from '../../domain/src/errors.js';
-import { visibleTo } from '../../read-models/src/sql/visibility.js';
+import { memberAtSql, visibleTo } from '../../read-models/src/sql/visibility.js';
+import { isDirectConversationSql } from '../../read-models/src/sql/conversations.sql.js';
 
 /** `visibleTo` over `messages m` with the caller's id as `$2`. */
 export const VISIBLE_TO_CALLER = visibleTo('m', '$2');
@@ -11,11 +12,11 @@ export const VISIBLE_TO_CALLER = visibleTo('m', '$2');
  */
 export const RECIPIENTS = `
   SELECT cm.user_id FROM conversation_members cm
-   WHERE cm.conversation_id = m.conversation_id AND cm.user_id <> m.sender_id AND m.conversation_id NOT LIKE 'g%'
+   WHERE cm.conversation_id = m.conversation_id AND cm.user_id <> m.sender_id AND ${isDirectConversationSql('m.conversation_id')}
   UNION ALL
   SELECT gm.user_id FROM group_memberships gm
    WHERE gm.group_id = m.conversation_id AND gm.user_id <> m.sender_id
-     AND m.seq > gm.from_seq AND (gm.to_seq IS NULL OR m.seq <= gm.to_seq)`;
+     AND ${memberAtSql('gm', 'm.seq')}`;
 
 /** The lowest delivered and (shared) read watermarks among message `m`'s recipients: its ticks for the sender. */
 export const RECIPIENT_WATERMARKS = `
