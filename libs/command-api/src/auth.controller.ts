@@ -6,8 +6,7 @@ import { LogInHandler } from '../../commands/src/log-in.handler.js';
 import { RequestCodeDto, VerifyCodeDto } from '../../protocol/src/dto/auth.dto.js';
 import { ApiErrors } from '../../protocol/src/openapi/errors.js';
 import { LoggedInResponse, RequestCodeResponse } from '../../protocol/src/openapi/responses.js';
-import { RUNTIME } from '../../platform/src/platform.module.js';
-import type { Runtime } from '../../platform/src/runtime.js';
+import { CODE_DELIVERY, CodeDelivery } from '../../auth/src/code-delivery.js';
 
 @ApiTags('accounts')
 @UseGuards(ProtocolThrottlerGuard)
@@ -16,18 +15,16 @@ import type { Runtime } from '../../platform/src/runtime.js';
 export class AuthController {
   constructor(
     @Inject(LogInHandler) private readonly logIn: LogInHandler,
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(CODE_DELIVERY) private readonly delivery: CodeDelivery,
   ) {}
 
   @Post('request-code')
   @HttpCode(202)
   @ApiOperation({ summary: 'Request a one-time login code for a phone number (sent by SMS; returned as devCode in development)' })
   @ApiAcceptedResponse({ type: RequestCodeResponse, description: 'the code is on its way (devCode only in development mode)' })
-  @ApiErrors(400, 429)
+  @ApiErrors(400, 429, 503)
   async requestCode(@Body() body: RequestCodeDto) {
-    const code = await this.logIn.requestCode(body.phone);
-    // Only the development delivery mode hands the code back; production sends it by SMS.
-    return this.runtime.config.CODE_DELIVERY === 'dev' ? { devCode: code } : {};
+    return this.delivery.deliver(body.phone, await this.logIn.requestCode(body.phone));
   }
 
   @Post('verify')

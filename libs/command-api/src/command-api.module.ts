@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '../../auth/src/auth.module.js';
+import { CODE_DELIVERY, developmentDelivery, SmsWebhookDelivery } from '../../auth/src/code-delivery.js';
 import { LoginCodes } from '../../auth/src/login-codes.js';
 import { TokenService } from '../../auth/src/tokens.js';
 import { AggregateStore } from '../../commands/src/aggregate-store.js';
@@ -46,6 +47,12 @@ import { MessagesController } from './messages.controller.js';
   ],
   controllers: [AuthController, MessagesController, GroupsController, PeopleController],
   providers: [
+    {
+      provide: CODE_DELIVERY,
+      inject: [RUNTIME],
+      useFactory: ({ config }: Runtime) =>
+        config.CODE_DELIVERY === 'sms' ? new SmsWebhookDelivery({ url: config.SMS_WEBHOOK_URL!, token: config.SMS_WEBHOOK_TOKEN }) : developmentDelivery,
+    },
     {
       provide: LogInHandler,
       inject: [AggregateStore, DataSource, TokenService, RUNTIME],

@@ -24,7 +24,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       JWT_SECRET: str({ default: undefined, desc: 'HMAC secret for tokens; at least 32 characters. Generated in embedded mode.' }),
       ID_SECRET: str({ default: undefined, desc: 'secret deriving user ids from phone numbers. Generated in embedded mode.' }),
       TOKEN_TTL: str({ default: '365d', desc: 'lifetime of device tokens (jose time span, e.g. 30d)' }),
-      CODE_DELIVERY: str({ default: 'dev', choices: ['dev', 'sms'], desc: 'dev: the one-time code is returned in the response' }),
+      CODE_DELIVERY: str({ default: 'dev', choices: ['dev', 'sms'], desc: 'dev: the one-time code is returned in the response; sms: POSTed to SMS_WEBHOOK_URL' }),
+      SMS_WEBHOOK_URL: url({ default: undefined, desc: 'CODE_DELIVERY=sms: receives {"to", "code", "text"} as JSON and sends the SMS' }),
+      SMS_WEBHOOK_TOKEN: str({ default: undefined, desc: 'CODE_DELIVERY=sms: sent as a bearer token to the webhook' }),
       CODE_TTL_SECONDS: positiveInt({ default: 300 }),
       CODES_PER_PHONE_PER_HOUR: positiveInt({ default: 5 }),
       CODE_ATTEMPTS: positiveInt({ default: 5 }),
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
   );
+  if (raw.CODE_DELIVERY === 'sms' && !raw.SMS_WEBHOOK_URL) throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: required when CODE_DELIVERY=sms');
   return { ...raw };
 }
 
