@@ -56,8 +56,9 @@ export class AggregateStore {
         if (events.length === 0) return result;
         try {
           const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version, options);
-          for (const event of events) type.evolve(current.state, event);
-          this.remember(`${type.name}:${streamId}`, { state: current.state, version: nextVersion });
+          let state = current.state;
+          for (const event of events) state = type.evolve(state, event);
+          this.remember(`${type.name}:${streamId}`, { state, version: nextVersion });
           return result;
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_ATTEMPTS) throw error;

@@ -209,4 +209,15 @@ describe('AggregateStore', () => {
     expect((await aggregates.load('tally', TallyAggregate, false)).state.numbers).toEqual([1]);
   });
 
+  it('keeps the state an evolve returns, for aggregates that do not mutate (the type allows either)', async () => {
+    const store = new RecordingEventStore();
+    const aggregates = new AggregateStore(store);
+    const Immutable: AggregateType<Tally, Added> = { ...TallyAggregate, name: 'Immutable', evolve: (s, e) => ({ numbers: [...s.numbers, e.data.n] }) };
+
+    await aggregates.execute('tally', Immutable, addNext);
+    const second = await aggregates.execute('tally', Immutable, addNext);
+
+    expect(second).toBe(2);
+    expect(await numbersIn(store, 'tally')).toEqual([1, 2]);
+  });
 });
