@@ -52,6 +52,7 @@ class StoredFeed {
   checkpoint: bigint | undefined;
   /** Positions the session was given from here, not from the log. */
   readonly served: bigint[] = [];
+  queries = 0;
   private readonly rows: { userId: string; position: bigint; frame: string }[] = [];
   private held = Promise.resolve();
 
@@ -74,6 +75,7 @@ class StoredFeed {
 
   readonly db = {
     query: async (sql: string, params: string[]) => {
+      this.queries++;
       await this.held;
       if (/FROM projection_checkpoints/.test(sql)) {
         return params[0] === FEED_PROJECTION && this.checkpoint !== undefined ? [{ position: this.checkpoint.toString() }] : [];
@@ -209,7 +211,7 @@ describe('FeedSession', () => {
   });
 
   it('without a cursor, starts at the log head: nothing from before, even what the tail hands over late, and no database query', async () => {
-    const { store, tail, open } = await setUp();
+    const { store, tail, feed, open } = await setUp();
     await append(store, 1, 5);
     await tail.start();
     const releaseTail = store.hold();
@@ -222,6 +224,7 @@ describe('FeedSession', () => {
     await settled();
     expect(sent).toEqual([]);
     expect(session.cursor).toBe('10');
+    expect(feed.queries).toBe(0);
 
     await append(store, 11, 15);
     await settled();
