@@ -131,7 +131,7 @@ describe('AggregateStore', () => {
     expect(slowDone).toBe(true);
   });
 
-  it('a refused decision appends nothing, leaves the cached state as it was, and does not block the next command', async () => {
+  it('a refused decision appends nothing, leaves the state as it was, and does not block the next command', async () => {
     const store = new RecordingEventStore();
     const aggregates = new AggregateStore(store);
     await aggregates.execute('tally', TallyAggregate, addNext);
@@ -145,8 +145,47 @@ describe('AggregateStore', () => {
     await expect(failing).rejects.toBe(refusal);
     expect(await next).toBe(2);
     expect(store.appends.map((a) => a.expected)).toEqual([0, 1]);
-    expect(store.reads).toHaveLength(1);
     expect(await numbersIn(store, 'tally')).toEqual([1, 2]);
+  });
+
+  it('decides a refusal made on a cached state again on the newest events before answering it', async () => {
+    const log = new InMemoryEventLog();
+    const store = new RecordingEventStore(log);
+    const aggregates = new AggregateStore(store);
+    await aggregates.execute('tally', TallyAggregate, addNext);
+    await new InMemoryEventStore(log).append('tally', [added(2)], 1);
+
+    const decidedOn: number[][] = [];
+    const result = await aggregates.execute('tally', TallyAggregate, (state) => {
+      decidedOn.push([...state.numbers]);
+      if (state.numbers.length < 2) throw new DomainError('conflict', 'too_early', 'needs two numbers first');
+      return addNext(state);
+    });
+
+    expect(result).toBe(3);
+    expect(decidedOn).toEqual([[1], [1, 2]]);
+    expect(store.reads).toEqual([
+      { streamId: 'tally', afterVersion: 0 },
+      { streamId: 'tally', afterVersion: 1 },
+    ]);
+    expect(await numbersIn(store, 'tally')).toEqual([1, 2, 3]);
+  });
+
+  it('checks a no-op decided on a cached state against the newest events: nothing the caller asked for is lost', async () => {
+    const log = new InMemoryEventLog();
+    const store = new RecordingEventStore(log);
+    const aggregates = new AggregateStore(store);
+    /** Idempotent: makes n the last number, appending nothing when it already is. */
+    const setLastTo = (n: number) => (state: Tally): Decision<Added, void> => ({
+      events: state.numbers.at(-1) === n ? [] : [{ type: 'Added', data: { n } }],
+      result: undefined,
+    });
+    await aggregates.execute('tally', TallyAggregate, setLastTo(1));
+    await new InMemoryEventStore(log).append('tally', [added(2)], 1);
+
+    await aggregates.execute('tally', TallyAggregate, setLastTo(1));
+
+    expect(await numbersIn(store, 'tally')).toEqual([1, 2, 1]);
   });
 
   it('a decision with no events appends nothing and returns its result', async () => {

@@ -51,6 +51,19 @@ describe('PeopleHandler', () => {
     ]);
   });
 
+  it('does not lose a settings change to a stale cache: it is decided against what another process wrote', async () => {
+    const [here, elsewhere] = [handler(), new PeopleHandler(new AggregateStore(store), new UserDirectory(store, noReadModel), ID_SECRET, fixedClock)];
+    await here.changePrivacy('alice', { readReceipts: false });
+    await elsewhere.changePrivacy('alice', { readReceipts: true });
+    await here.changePrivacy('alice', { readReceipts: false });
+
+    expect((await store.readStream(streams.privacy('alice'))).map((e) => e.data.settings)).toEqual([
+      { readReceipts: false },
+      { readReceipts: true },
+      { readReceipts: false },
+    ]);
+  });
+
   it('logs out a device the user has, and refuses one they do not', async () => {
     await store.append(streams.user('alice'), [{ type: 'DeviceLoggedIn', data: { userId: 'alice', deviceId: 'phone', deviceName: 'p', at } }], 1);
     await expect(handler().logOutDevice('alice', 'tablet')).rejects.toMatchObject({ code: 'device_not_found' });

@@ -120,6 +120,16 @@ describe('SendMessageHandler', () => {
     expect((await messagesIn(stream)).map((m) => m.data.clientMsgId)).toEqual(['c1']);
   });
 
+  it('sees an unblock another process wrote after this one refused a send on the block', async () => {
+    const stream = directStream('alice', 'bob');
+    await store.append(stream, [{ type: 'UserBlocked', data: { userId: 'bob', blockedUserId: 'alice', at: NOW.toISOString() } }], 0);
+    await expect(handler.send(alice, text('c1', { userId: 'bob' }))).rejects.toMatchObject({ code: 'blocked' });
+    await process(log).store.append(stream, [{ type: 'UserUnblocked', data: { userId: 'bob', blockedUserId: 'alice', at: NOW.toISOString() } }], 1);
+
+    expect(await handler.send(alice, text('c2', { userId: 'bob' }))).toMatchObject({ seq: 1, duplicate: false });
+    expect((await messagesIn(stream)).map((m) => m.data.clientMsgId)).toEqual(['c2']);
+  });
+
   describe('to a group', () => {
     let groupId: string;
     beforeEach(async () => {
