@@ -37,7 +37,7 @@ export class InMemoryEventLog {
  * append is decided and written in one synchronous step, so appends are atomic, the version and
  * claim checks cannot race, and positions become visible in order with no gaps. Data is stored
  * and handed out as JSON copies, as a database would: a caller mutating what it appended or read
- * cannot change the log, and what does not survive JSON (a Date, undefined) does not survive here.
+ * cannot change the log, and what JSON does not keep is lost here too (a Date comes back a string, undefined fields go).
  */
 export class InMemoryEventStore implements EventStore {
   private closed = false;
