@@ -24,9 +24,11 @@ const MAX_ATTEMPTS = 8;
  * Loads aggregates by folding their streams and appends what `decide` returns, with the
  * stream version as the optimistic-concurrency check.
  *
- * States are cached: a hit costs no read, because a stale state cannot get through: its
- * append fails the version check, and the retry reads the missing events first. Commands on
- * one stream run one at a time in this process, so the cache never folds an event twice.
+ * States are cached: a hit costs no read when the command appends, because a stale state
+ * cannot get through: its append fails the version check, and the retry reads the missing
+ * events first. A refusal or a no-op decided on a cached state has no append to catch it, so
+ * it is decided again after reading the stream's newest events. Commands on one stream run
+ * one at a time in this process, so the cache never folds an event twice.
  */
 export class AggregateStore {
   private readonly cache = new Map<string, Cached>();
@@ -51,13 +53,27 @@ export class AggregateStore {
     return this.serialised(streamId, async () => {
       let refresh = false;
       for (let attempt = 1; ; attempt++) {
+        const unread = !refresh && this.cache.has(`${type.name}:${streamId}`);
         const current = await this.loadUnlocked(streamId, type, refresh);
-        const { events, result } = decide(current.state);
-        if (events.length === 0) return result;
+        let decision: Decision<E, R>;
+        try {
+          decision = decide(current.state);
+        } catch (error) {
+          if (!unread) throw error;
+          refresh = true;
+          continue;
+        }
+        const { events, result } = decision;
+        if (events.length === 0) {
+          if (!unread) return result;
+          refresh = true;
+          continue;
+        }
         try {
           const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version, options);
-          for (const event of events) type.evolve(current.state, event);
-          this.remember(`${type.name}:${streamId}`, { state: current.state, version: nextVersion });
+          let state = current.state;
+          for (const event of events) state = type.evolve(state, event);
+          this.remember(`${type.name}:${streamId}`, { state, version: nextVersion });
           return result;
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_ATTEMPTS) throw error;
