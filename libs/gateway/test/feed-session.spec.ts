@@ -5,7 +5,7 @@ import type { DomainEvent } from '../../domain/src/events.js';
 import type { CatchUpSubscription, EventStore, SubscribeOptions } from '../../event-store/src/event-store.port.js';
 import { InMemoryEventStore } from '../../event-store/src/memory/in-memory-event-store.js';
 import { Metrics } from '../../platform/src/metrics.js';
-import { FEED_PROJECTION } from '../../projections/src/feed.projection.js';
+import { FEED_PROJECTION } from '../../read-models/src/tables.js';
 import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
 import { EventLogTail } from '../src/event-log-tail.js';
 import { FeedSession } from '../src/feed-session.js';
