@@ -1,0 +1,40 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/**
+ * AES-256-GCM, for both layers of crypto-shredding: a data key per item seals the item's
+ * personal fields, and the master key (held outside the database) wraps each data key. Every
+ * output is `iv (12) | tag (16) | ciphertext`; `context` is authenticated, so a sealed value
+ * cannot be moved to another item.
+ */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export const newDataKey = (): Buffer => randomBytes(32);
+
+function encrypt(key: Buffer, plaintext: Buffer, context: string): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+}
+
+function decrypt(key: Buffer, sealed: Buffer, context: string): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(context, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+}
+
+export const wrapKey = (masterKey: Buffer, keyId: string, dataKey: Buffer): Buffer => encrypt(masterKey, dataKey, `key:${keyId}`);
+export const unwrapKey = (masterKey: Buffer, keyId: string, wrapped: Buffer): Buffer => decrypt(masterKey, wrapped, `key:${keyId}`);
+
+export const sealText = (dataKey: Buffer, context: string, text: string): string => encrypt(dataKey, Buffer.from(text, 'utf8'), context).toString('base64');
+export const openText = (dataKey: Buffer, context: string, sealed: string): string => decrypt(dataKey, Buffer.from(sealed, 'base64'), context).toString('utf8');
+
+/** The master key from its configured form: 32 bytes, base64 or base64url. */
+export function parseMasterKey(encoded: string): Buffer {
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length !== 32) throw new Error('the master key must be 32 bytes, base64-encoded');
+  return key;
+}

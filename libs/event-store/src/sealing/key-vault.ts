@@ -1,0 +1,34 @@
+/**
+ * Where the data keys of sealed events live: outside the event log, wrapped by the master key.
+ * Destroying a key is what erases what it sealed, in every copy of the log (crypto-shredding).
+ */
+export interface KeyVault {
+  /** Stores wrapped data keys; an event appended after this resolves finds them. Ids already present keep their key. */
+  put(keys: { id: string; wrapped: Buffer }[]): Promise<void>;
+  /** The wrapped keys of these ids that exist and are not destroyed. */
+  get(ids: string[]): Promise<Map<string, Buffer>>;
+  /** Destroys the keys for good; a destroyed id can never hold a key again. */
+  destroy(ids: string[]): Promise<void>;
+}
+
+/** A vault in memory, for tests and the in-memory event store; not for production. */
+export class InMemoryKeyVault implements KeyVault {
+  private readonly keys = new Map<string, Buffer | null>();
+
+  async put(keys: { id: string; wrapped: Buffer }[]): Promise<void> {
+    for (const { id, wrapped } of keys) if (!this.keys.has(id)) this.keys.set(id, Buffer.from(wrapped));
+  }
+
+  async get(ids: string[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    for (const id of ids) {
+      const key = this.keys.get(id);
+      if (key) found.set(id, key);
+    }
+    return found;
+  }
+
+  async destroy(ids: string[]): Promise<void> {
+    for (const id of ids) this.keys.set(id, null);
+  }
+}

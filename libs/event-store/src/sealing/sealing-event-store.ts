@@ -1,0 +1,171 @@
+import type {
+  AppendOptions,
+  AppendResult,
+  CatchUpSubscription,
+  EventStore,
+  EventToAppend,
+  ExpectedVersion,
+  StoredEvent,
+  SubscribeOptions,
+} from '../event-store.port.js';
+import { newDataKey, openText, sealText, unwrapKey, wrapKey } from './data-keys.js';
+import type { KeyVault } from './key-vault.js';
+
+/** Which fields of an event type are personal, and which item's key seals them. */
+export interface SealingRule {
+  /** The data field naming the item (e.g. `messageId`): one data key per item. */
+  keyField: string;
+  /** Fields sealed when they hold a string. */
+  fields: readonly string[];
+  /** True for the event that introduces the item (its key is made then); false for later events about it. */
+  createsKey: boolean;
+}
+
+/** How a sealed field is stored: never a plain string, so nothing reads it as text by mistake. */
+interface SealedValue {
+  $sealed: string;
+}
+
+const isSealed = (value: unknown): value is SealedValue =>
+  typeof value === 'object' && value !== null && typeof (value as SealedValue).$sealed === 'string';
+
+/** The item's key was destroyed: it was erased, so nothing more may be sealed with it. */
+export class KeyDestroyedError extends Error {
+  constructor(readonly keyId: string) {
+    super(`the data key of ${keyId} was destroyed`);
+    this.name = 'KeyDestroyedError';
+  }
+}
+
+/** Erases items for good by destroying their data keys. */
+export interface DataKeys {
+  destroy(keyIds: string[]): Promise<void>;
+  /** Another process destroyed these keys: drop any copy held here. */
+  forget(keyIds: string[]): void;
+}
+
+const MAX_CACHED_KEYS = 50_000;
+
+/**
+ * Decorates any adapter with crypto-shredding: the personal fields of each appended event are
+ * sealed (AES-256-GCM) with their item's data key, which is kept in the key vault wrapped by the
+ * master key; every read opens them again. Once an item's key is destroyed its fields read as
+ * null and the event says `erased: true` — in the live log, in old copies, in a rebuild.
+ */
+export class SealingEventStore implements EventStore, DataKeys {
+  /** Unwrapped data keys recently made or used, oldest first; null: destroyed (for good). */
+  private readonly cache = new Map<string, Buffer | null>();
+
+  constructor(
+    private readonly inner: EventStore,
+    private readonly vault: KeyVault,
+    private readonly masterKey: Buffer,
+    private readonly rules: Readonly<Record<string, SealingRule>>,
+  ) {}
+
+  async append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
+    return this.inner.append(streamId, await this.seal(events), expected, options);
+  }
+
+  async readStream(streamId: string, afterVersion?: number): Promise<StoredEvent[]> {
+    return this.open(await this.inner.readStream(streamId, afterVersion));
+  }
+
+  async readAll(after: bigint, limit: number): Promise<StoredEvent[]> {
+    return this.open(await this.inner.readAll(after, limit));
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.inner.headPosition();
+  }
+
+  subscribeToAll(options: SubscribeOptions): CatchUpSubscription {
+    return this.inner.subscribeToAll({ ...options, handle: async (events) => options.handle(await this.open(events)) });
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async destroy(keyIds: string[]): Promise<void> {
+    if (keyIds.length === 0) return;
+    this.forget(keyIds);
+    await this.vault.destroy(keyIds);
+  }
+
+  forget(keyIds: string[]): void {
+    for (const id of keyIds) this.remember(id, null);
+  }
+
+  private async seal(events: EventToAppend[]): Promise<EventToAppend[]> {
+    if (!events.some((event) => this.rules[event.type])) return events;
+    const existing = events.filter((e) => this.rules[e.type] && !this.rules[e.type].createsKey).map((e) => this.keyIdOf(e));
+    await this.loadKeys(existing);
+    const made: { id: string; wrapped: Buffer }[] = [];
+    const sealed = events.map((event) => {
+      const rule = this.rules[event.type];
+      if (!rule) return event;
+      const keyId = this.keyIdOf(event);
+      let key = this.cache.get(keyId);
+      if (key === undefined && rule.createsKey) {
+        key = newDataKey();
+        this.remember(keyId, key);
+        made.push({ id: keyId, wrapped: wrapKey(this.masterKey, keyId, key) });
+      }
+      if (!key) throw new KeyDestroyedError(keyId);
+      const data = { ...event.data };
+      for (const field of rule.fields) {
+        const value = data[field];
+        if (typeof value === 'string') data[field] = { $sealed: sealText(key, `${keyId}:${event.type}:${field}`, value) } satisfies SealedValue;
+      }
+      return { ...event, data };
+    });
+    // Before the append: an event is never durable without its key.
+    if (made.length > 0) await this.vault.put(made);
+    return sealed;
+  }
+
+  private async open(events: StoredEvent[]): Promise<StoredEvent[]> {
+    const sealedEvents = events.filter((event) => this.rules[event.type] && this.rules[event.type].fields.some((f) => isSealed(event.data[f])));
+    if (sealedEvents.length === 0) return events;
+    await this.loadKeys(sealedEvents.map((event) => this.keyIdOf(event)));
+    return events.map((event) => {
+      if (!sealedEvents.includes(event)) return event;
+      const rule = this.rules[event.type];
+      const keyId = this.keyIdOf(event);
+      const key = this.cache.get(keyId);
+      const data: Record<string, unknown> = { ...event.data };
+      for (const field of rule.fields) {
+        const value = data[field];
+        if (!isSealed(value)) continue;
+        data[field] = key ? openText(key, `${keyId}:${event.type}:${field}`, value.$sealed) : null;
+      }
+      if (!key) data.erased = true;
+      return { ...event, data };
+    });
+  }
+
+  /** Brings the keys of these ids into the cache, from the vault, in one read. */
+  private async loadKeys(keyIds: string[]): Promise<void> {
+    const missing = [...new Set(keyIds)].filter((id) => !this.cache.has(id));
+    if (missing.length === 0) return;
+    const found = await this.vault.get(missing);
+    // Every event's key is stored before the event is: a key the vault lacks was destroyed.
+    for (const id of missing) {
+      const wrapped = found.get(id);
+      this.remember(id, wrapped ? unwrapKey(this.masterKey, id, wrapped) : null);
+    }
+  }
+
+  private remember(keyId: string, key: Buffer | null): void {
+    this.cache.delete(keyId);
+    this.cache.set(keyId, key);
+    if (this.cache.size > MAX_CACHED_KEYS) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private keyIdOf(event: { type: string; data: Record<string, unknown> }): string {
+    const keyId = event.data[this.rules[event.type].keyField];
+    if (typeof keyId !== 'string' || keyId.length === 0) throw new Error(`${event.type} has no ${this.rules[event.type].keyField} to key its sealed fields`);
+    return keyId;
+  }
+}
