@@ -4,6 +4,7 @@ import { messageView } from './views.js';
 /** The events devices are told of; no other event reaches the feed. */
 export const FEED_EVENT_TYPES = ['MessageSent', 'MessageDelivered', 'MessageRead', 'ProfileUpdated', 'GroupChanged'] as const;
 
+/** Whether devices are told of the event: `feedDeliveryOf` takes these only. */
 export const isFeedEvent = isEventOf(FEED_EVENT_TYPES);
 
 /** A feed event as the log gives it: typed data and its global position (the feed cursor). */
