@@ -1,6 +1,6 @@
 import { DirectConversation, evolveDirectConversation, initialDirectConversation } from '../../domain/src/conversation/direct-conversation.js';
 import { notFound } from '../../domain/src/errors.js';
-import type { GroupEvent, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import { CONVERSATION_EVENT_TYPES, GROUP_EVENT_TYPES, isEventOf, RECEIPT_EVENT_TYPES } from '../../domain/src/event-types.js';
 import { evolveGroup, GroupConversation, initialGroup } from '../../domain/src/group/group.js';
 import { foldReceiptProgress, messageReceiptStates, MessageStatus, ReceiptStep } from '../../domain/src/receipts/message-states.js';
 import { isGroupConversation, streams } from '../../domain/src/streams.js';
@@ -71,12 +71,12 @@ export class ConversationHistory {
     let direct: DirectConversation | undefined;
     if (isGroup) {
       group = initialGroup();
-      for (const event of events) group = evolveGroup(group, event as unknown as GroupEvent);
+      for (const event of events.filter(isEventOf(GROUP_EVENT_TYPES))) group = evolveGroup(group, event);
     } else {
       direct = initialDirectConversation();
-      for (const event of events) direct = evolveDirectConversation(direct, event as unknown as MessageSent);
+      for (const event of events.filter(isEventOf(CONVERSATION_EVENT_TYPES))) direct = evolveDirectConversation(direct, event);
     }
-    const messages = events.filter((e) => e.type === 'MessageSent').map((e) => (e as unknown as MessageSent).data);
+    const messages = events.filter(isEventOf(['MessageSent'])).map((e) => e.data);
 
     const users = new Set<string>();
     for (const message of messages) [message.senderId, ...message.recipientIds].forEach((id) => users.add(id));
@@ -88,7 +88,7 @@ export class ConversationHistory {
     for (const userId of [...users].sort()) {
       const receipts = prefixUpTo(await this.store.readStream(streams.receipts(conversationId, userId)), at);
       positions = positions.concat(receipts.map((e) => e.globalPosition));
-      const { watermark, steps } = foldReceiptProgress(receipts as unknown as ReceiptEvent[]);
+      const { watermark, steps } = foldReceiptProgress(receipts.filter(isEventOf(RECEIPT_EVENT_TYPES)));
       stepsByUser.set(userId, steps);
       watermarks.push({ userId, delivered: watermark.delivered, read: watermark.read });
     }

@@ -1,11 +1,16 @@
-import { AppendOptions, EventStore, EventToAppend, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
+import type { DomainEventType } from '../../domain/src/events.js';
+import { EventOfType, EventTypeSet, isEventOf } from '../../domain/src/event-types.js';
+import { AppendOptions, EventStore, StoredEvent, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
 
-export interface AggregateType<State, Event extends { type: string; data: object }> {
+/** An aggregate whose events are of the types `T`. */
+export interface AggregateType<State, T extends DomainEventType> {
   /** Names the cache entry: one stream may be read as different aggregates. */
   name: string;
+  /** The events the aggregate folds: its stream holds no others. */
+  eventTypes: EventTypeSet<T>;
   initial(): State;
   /** May mutate and return the state it is given. */
-  evolve(state: State, event: Event): State;
+  evolve(state: State, event: EventOfType<T>): State;
 }
 
 export interface Decision<Event, Result> {
@@ -19,6 +24,11 @@ interface Cached {
 }
 
 const MAX_ATTEMPTS = 8;
+
+/** Folds stored events of the aggregate's stream into `state`. */
+export function foldStream<S, T extends DomainEventType>(type: AggregateType<S, T>, state: S, events: StoredEvent[]): S {
+  return events.filter(isEventOf(type.eventTypes)).reduce((folded, event) => type.evolve(folded, event), state);
+}
 
 /**
  * Loads aggregates by folding their streams and appends what `decide` returns, with the
@@ -40,14 +50,14 @@ export class AggregateStore {
   ) {}
 
   /** The current state (refresh: read the stream's newest events even on a cache hit). */
-  load<S, E extends { type: string; data: object }>(streamId: string, type: AggregateType<S, E>, refresh = true): Promise<{ state: S; version: number }> {
+  load<S, T extends DomainEventType>(streamId: string, type: AggregateType<S, T>, refresh = true): Promise<{ state: S; version: number }> {
     return this.serialised(streamId, () => this.loadUnlocked(streamId, type, refresh));
   }
 
-  execute<S, E extends { type: string; data: object }, R>(
+  execute<S, T extends DomainEventType, R>(
     streamId: string,
-    type: AggregateType<S, E>,
-    decide: (state: S) => Decision<E, R>,
+    type: AggregateType<S, T>,
+    decide: (state: S) => Decision<EventOfType<T>, R>,
     options?: AppendOptions,
   ): Promise<R> {
     return this.serialised(streamId, async () => {
@@ -55,7 +65,7 @@ export class AggregateStore {
       for (let attempt = 1; ; attempt++) {
         const unread = !refresh && this.cache.has(`${type.name}:${streamId}`);
         const current = await this.loadUnlocked(streamId, type, refresh);
-        let decision: Decision<E, R>;
+        let decision: Decision<EventOfType<T>, R>;
         try {
           decision = decide(current.state);
         } catch (error) {
@@ -70,7 +80,7 @@ export class AggregateStore {
           continue;
         }
         try {
-          const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version, options);
+          const { nextVersion } = await this.store.append(streamId, events, current.version, options);
           let state = current.state;
           for (const event of events) state = type.evolve(state, event);
           this.remember(`${type.name}:${streamId}`, { state, version: nextVersion });
@@ -83,16 +93,14 @@ export class AggregateStore {
     });
   }
 
-  private async loadUnlocked<S, E extends { type: string; data: object }>(streamId: string, type: AggregateType<S, E>, refresh: boolean) {
+  private async loadUnlocked<S, T extends DomainEventType>(streamId: string, type: AggregateType<S, T>, refresh: boolean) {
     const key = `${type.name}:${streamId}`;
     const cached = this.cache.get(key) as { state: S; version: number } | undefined;
     if (cached && !refresh) return cached;
     const entry = cached ?? { state: type.initial(), version: 0 };
     const events = await this.store.readStream(streamId, entry.version);
-    for (const event of events) {
-      entry.state = type.evolve(entry.state, event as unknown as E);
-      entry.version = event.streamVersion;
-    }
+    entry.state = foldStream(type, entry.state, events);
+    if (events.length > 0) entry.version = events[events.length - 1].streamVersion;
     this.remember(key, entry);
     return entry;
   }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { DomainError, streams, UserEvent } from '../../domain/src/index.js';
+import { DomainError, streams } from '../../domain/src/index.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
+import { foldStream } from './aggregate-store.js';
 import { UserAggregate } from './aggregates.js';
 import { CURRENT_PEERS_SQL } from '../../read-models/src/sql/conversations.sql.js';
 
@@ -59,7 +60,7 @@ export class UserDirectory {
     const unsure = userIds.filter((id) => !this.known.has(id));
     const streamsRead = await Promise.all(unsure.map((id) => this.store.readStream(streams.user(id))));
     unsure.forEach((id, i) => {
-      const user = streamsRead[i].reduce((state, event) => UserAggregate.evolve(state, event as unknown as UserEvent), UserAggregate.initial());
+      const user = foldStream(UserAggregate, UserAggregate.initial(), streamsRead[i]);
       if (user.registered) this.known.add(id);
     });
     return new Set(userIds.filter((id) => this.known.has(id)));

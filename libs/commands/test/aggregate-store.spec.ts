@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/src/index.js';
 import { AppendOptions, AppendResult, ClaimTakenError, EventToAppend, ExpectedVersion, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
 import { InMemoryEventLog, InMemoryEventStore } from '../../event-store/src/memory/in-memory-event-store.js';
+import type { EventOfType } from '../../domain/src/event-types.js';
 import { AggregateStore, AggregateType, Decision } from '../src/aggregate-store.js';
 import { RecordingEventStore } from './fixtures.js';
 
@@ -9,24 +10,28 @@ import { RecordingEventStore } from './fixtures.js';
 interface Tally {
   numbers: number[];
 }
-type Added = { type: 'Added'; data: { n: number } };
+// The tally's numbers ride on a domain event: the aggregate store takes domain events only.
+type Added = EventOfType<'DeviceConnected'>;
+const addedEvent = (n: number): Added => ({ type: 'DeviceConnected', data: { userId: 'u', deviceId: 'd', connectionId: String(n), at: '2026-01-01T00:00:00.000Z' } });
+const numberOf = (event: { data: Record<string, unknown> }) => Number(event.data.connectionId);
 
-const TallyAggregate: AggregateType<Tally, Added> = {
+const TallyAggregate: AggregateType<Tally, 'DeviceConnected'> = {
   name: 'Tally',
+  eventTypes: { DeviceConnected: true },
   initial: () => ({ numbers: [] }),
   evolve: (state, event) => {
-    state.numbers.push(event.data.n);
+    state.numbers.push(numberOf(event));
     return state;
   },
 };
 
 const addNext = (state: Tally): Decision<Added, number> => {
   const n = state.numbers.length + 1;
-  return { events: [{ type: 'Added', data: { n } }], result: n };
+  return { events: [addedEvent(n)], result: n };
 };
 
-const added = (n: number): EventToAppend => ({ type: 'Added', data: { n } });
-const numbersIn = async (store: InMemoryEventStore, streamId: string) => (await store.readStream(streamId)).map((e) => e.data.n);
+const added = (n: number): EventToAppend => addedEvent(n);
+const numbersIn = async (store: InMemoryEventStore, streamId: string) => (await store.readStream(streamId)).map(numberOf);
 
 describe('AggregateStore', () => {
   it('folds a stream on first use, then decides from the cache without reading', async () => {
@@ -177,7 +182,7 @@ describe('AggregateStore', () => {
     const aggregates = new AggregateStore(store);
     /** Idempotent: makes n the last number, appending nothing when it already is. */
     const setLastTo = (n: number) => (state: Tally): Decision<Added, void> => ({
-      events: state.numbers.at(-1) === n ? [] : [{ type: 'Added', data: { n } }],
+      events: state.numbers.at(-1) === n ? [] : [addedEvent(n)],
       result: undefined,
     });
     await aggregates.execute('tally', TallyAggregate, setLastTo(1));
@@ -241,7 +246,7 @@ describe('AggregateStore', () => {
   it('caches one stream read as two aggregate types separately', async () => {
     const store = new RecordingEventStore();
     const aggregates = new AggregateStore(store);
-    const Count: AggregateType<{ count: number }, Added> = { name: 'Count', initial: () => ({ count: 0 }), evolve: (s) => ({ count: s.count + 1 }) };
+    const Count: AggregateType<{ count: number }, 'DeviceConnected'> = { name: 'Count', eventTypes: { DeviceConnected: true }, initial: () => ({ count: 0 }), evolve: (s) => ({ count: s.count + 1 }) };
     await aggregates.execute('tally', TallyAggregate, addNext);
 
     expect((await aggregates.load('tally', Count, false)).state.count).toBe(1);
@@ -251,7 +256,7 @@ describe('AggregateStore', () => {
   it('keeps the state an evolve returns, for aggregates that do not mutate (the type allows either)', async () => {
     const store = new RecordingEventStore();
     const aggregates = new AggregateStore(store);
-    const Immutable: AggregateType<Tally, Added> = { ...TallyAggregate, name: 'Immutable', evolve: (s, e) => ({ numbers: [...s.numbers, e.data.n] }) };
+    const Immutable: AggregateType<Tally, 'DeviceConnected'> = { ...TallyAggregate, name: 'Immutable', evolve: (s, e) => ({ numbers: [...s.numbers, numberOf(e)] }) };
 
     await aggregates.execute('tally', Immutable, addNext);
     const second = await aggregates.execute('tally', Immutable, addNext);

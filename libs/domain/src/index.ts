@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './events.js';
+export * from './event-types.js';
 export * from './streams.js';
 export * from './conversation/message-log.js';
 export * from './conversation/direct-conversation.js';

@@ -7,13 +7,18 @@
  * which events become visible to readers, so a reader that has seen position P has seen every
  * event below P that will ever exist.
  */
-export interface EventToAppend {
+/** An event as the store knows it: a type name and JSON data. The store knows no schemas. */
+export interface UntypedEvent {
   type: string;
   data: Record<string, unknown>;
+}
+
+export interface EventToAppend extends UntypedEvent {
   metadata?: Record<string, unknown>;
 }
 
-export interface StoredEvent {
+/** What the store records about every event, whatever its type. */
+export interface EventEnvelope {
   /** Unique id of the event (UUID). */
   id: string;
   streamId: string;
@@ -21,11 +26,15 @@ export interface StoredEvent {
   streamVersion: number;
   /** Position in the whole log; increasing in visibility order. */
   globalPosition: bigint;
-  type: string;
-  data: Record<string, unknown>;
   metadata: Record<string, unknown>;
   recordedAt: Date;
 }
+
+/**
+ * An event read from the store. `E` is for callers that know the schemas: the store hands out
+ * untyped events, and the domain narrows them to its own union (libs/domain/src/event-types.ts, `isEventOf`).
+ */
+export type StoredEvent<E extends UntypedEvent = UntypedEvent> = E & EventEnvelope;
 
 /** The stream's current version the caller expects: 0 means "the stream must not exist". */
 export type ExpectedVersion = number | 'any';

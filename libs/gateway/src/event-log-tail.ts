@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
 import { LogFollower } from '../../event-store/src/log-follower.js';
 import type { Metrics } from '../../platform/src/metrics.js';
-import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
+import { feedDeliveryOf, frameFor, isFeedEvent } from '../../protocol/src/feed-frames.js';
 
 export interface FeedItem {
   position: bigint;
@@ -68,8 +68,8 @@ export class EventLogTail {
     const now = Date.now();
     for (const event of events) {
       this.last = event.globalPosition;
-      const delivery = feedDeliveryOf(event as unknown as LoggedEvent);
-      if (!delivery) continue;
+      if (!isFeedEvent(event)) continue;
+      const delivery = feedDeliveryOf(event);
       this.metrics.observeStage('log_to_gateway', Math.max(0, now - event.recordedAt.getTime()));
       for (const recipient of delivery.recipients) {
         const listeners = this.listeners.get(recipient.userId);

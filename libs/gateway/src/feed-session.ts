@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
-import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
+import { feedDeliveryOf, frameFor, isFeedEvent } from '../../protocol/src/feed-frames.js';
 import { FEED_PROJECTION } from '../../read-models/src/tables.js';
 import type { EventLogTail, FeedItem, FeedListener } from './event-log-tail.js';
 
@@ -81,9 +81,10 @@ export class FeedSession implements FeedListener {
       if (events.length === 0) break;
       for (const event of events) {
         if (event.globalPosition > this.liveAfter) break;
-        const delivery = feedDeliveryOf(event as unknown as LoggedEvent);
-        const recipient = delivery?.recipients.find((r) => r.userId === this.userId);
-        if (delivery && recipient) this.sendIfNew({ position: delivery.position, frame: frameFor(delivery, recipient.own) });
+        if (!isFeedEvent(event)) continue;
+        const delivery = feedDeliveryOf(event);
+        const recipient = delivery.recipients.find((r) => r.userId === this.userId);
+        if (recipient) this.sendIfNew({ position: delivery.position, frame: frameFor(delivery, recipient.own) });
       }
       after = events[events.length - 1].globalPosition;
     }

@@ -1,7 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { isCursor } from '../../protocol/src/cursor.js';
@@ -57,8 +56,8 @@ export class ProtocolWsAdapter extends WsAdapter {
 
   bindClientConnect(server: { on(event: 'connection', listener: (socket: WebSocket, request: HandshakeRequest) => void): void }, callback: Function) {
     server.on('connection', (socket, request) => {
-      const tcp = (socket as unknown as { _socket?: Socket })._socket;
-      if (tcp) coalesceWrites(tcp);
+      // The upgraded request's socket is the WebSocket's own connection.
+      coalesceWrites(request.socket);
       callback(socket, request);
     });
   }

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import pg from 'pg';
 
 /**
@@ -8,10 +8,10 @@ import pg from 'pg';
  * uncorks it once that turn's synchronous work and promise callbacks are done, so everything a
  * turn writes to one socket leaves in one system call, with no added wait.
  */
-export function coalesceWrites(socket: Socket): void {
+export function coalesceWrites(socket: Writable): void {
   const write = socket.write;
   let corked = false;
-  socket.write = function (this: Socket, ...args: unknown[]) {
+  socket.write = function (this: Writable, ...args: unknown[]) {
     if (!corked) {
       corked = true;
       socket.cork();
@@ -21,7 +21,7 @@ export function coalesceWrites(socket: Socket): void {
       });
     }
     return (write as (...a: unknown[]) => boolean).apply(socket, args);
-  } as Socket['write'];
+  } as Writable['write'];
 }
 
 /**
@@ -34,7 +34,8 @@ export class CoalescingPool extends pg.Pool {
   constructor(config?: pg.PoolConfig) {
     super(config);
     this.on('connect', (client) => {
-      coalesceWrites((client as unknown as { connection: { stream: Socket } }).connection.stream);
+      // The client's socket (pg's typings declare it: `Client.connection.stream`).
+      coalesceWrites(client.connection.stream);
       client.on('error', () => undefined);
     });
   }

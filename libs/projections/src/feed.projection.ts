@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import { feedDeliveryOf, LoggedEvent } from '../../protocol/src/feed-frames.js';
+import { FEED_EVENT_TYPES, feedDeliveryOf } from '../../protocol/src/feed-frames.js';
+import { HandledBy, Projection, unnestRows } from './projection.js';
 import { FEED_PROJECTION } from '../../read-models/src/tables.js';
-import { Projection, unnestRows } from './projection.js';
 
 /**
  * The stored feed, for devices that catch up after `since`: exactly the frames the live push
@@ -11,18 +10,18 @@ import { Projection, unnestRows } from './projection.js';
  */
 export class FeedProjection implements Projection {
   readonly name = FEED_PROJECTION;
+  readonly handles = FEED_EVENT_TYPES;
 
-  async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
-    const deliveries = events.flatMap((event) => feedDeliveryOf(event as unknown as LoggedEvent) ?? []);
-    if (deliveries.length === 0) return;
+  async apply(db: EntityManager, events: HandledBy<FeedProjection>[]): Promise<void> {
+    const deliveries = events.map((event) => feedDeliveryOf(event));
     const frames = unnestRows(
       [{ name: 'position', type: 'bigint' }, { name: 'frame', type: 'text' }, { name: 'own_frame', type: 'text' }],
-      deliveries.map((d) => [d.position.toString(), d.frame, d.ownFrame]),
+      deliveries.map((d) => ({ position: d.position.toString(), frame: d.frame, own_frame: d.ownFrame })),
     );
     await db.query(`INSERT INTO feed_events (position, frame, own_frame) ${frames.sql} ON CONFLICT DO NOTHING`, frames.params);
     const items = unnestRows(
       [{ name: 'user_id', type: 'text' }, { name: 'position', type: 'bigint' }, { name: 'own', type: 'boolean' }],
-      deliveries.flatMap((d) => d.recipients.map((r) => [r.userId, d.position.toString(), r.own])),
+      deliveries.flatMap((d) => d.recipients.map((r) => ({ user_id: r.userId, position: d.position.toString(), own: r.own }))),
     );
     await db.query(`INSERT INTO feed_items (user_id, position, own) ${items.sql} ON CONFLICT DO NOTHING`, items.params);
   }

@@ -1,7 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { GroupChanged } from '../../domain/src/events.js';
-import { eventsOfType, Projection } from './projection.js';
+import { HandledBy, Projection } from './projection.js';
 
 /**
  * Groups, their current members and roles, and membership over time: a member sees messages
@@ -10,10 +8,11 @@ import { eventsOfType, Projection } from './projection.js';
  */
 export class GroupsProjection implements Projection {
   readonly name = 'groups';
+  readonly handles = ['GroupChanged'] as const;
 
-  async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
+  async apply(db: EntityManager, events: HandledBy<GroupsProjection>[]): Promise<void> {
     // Group changes are rare next to messages, and their order matters (leave, then rejoin).
-    for (const { data } of eventsOfType<GroupChanged>(events, 'GroupChanged')) {
+    for (const { data } of events) {
       const { groupId, change, at, atSeq, by } = data;
       const join = async (userIds: string[], roles: string[]) => {
         await db.query(

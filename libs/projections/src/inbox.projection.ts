@@ -1,8 +1,88 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { GroupChanged, MessageRead, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { GroupChange, GroupChanged, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
 import type { LastMessage } from '../../read-models/src/tables.js';
-import { eventsOfType, Projection, unnestRows } from './projection.js';
+import { HandledBy, Projection, unnestRows } from './projection.js';
+
+/** A member's inbox row as a batch of messages leaves it: the batch's latest message in the conversation. */
+export interface LastMessageRow {
+  user_id: string;
+  conversation_id: string;
+  type: 'direct' | 'group';
+  peer_user_id: string | null;
+  last_seq: number;
+  last_message: LastMessage;
+  updated_at: string;
+}
+
+/** One member's highest receipt watermark in a conversation, in a batch. */
+export interface WatermarkRow {
+  user_id: string;
+  conversation_id: string;
+  up_to: number;
+  at: string;
+}
+
+/** The inbox's watermarks: `shared_read` is the read watermark others may see. */
+export type InboxWatermark = 'delivered' | 'read' | 'shared_read';
+
+const memberKey = (userId: string, conversationId: string) => `${userId}\u0000${conversationId}`;
+
+/** For each member of each conversation in the batch, its message with the highest seq. */
+export function lastMessageRows(sent: MessageSent[]): LastMessageRow[] {
+  const latest = new Map<string, LastMessageRow>();
+  for (const { data: m } of sent) {
+    const lastMessage: LastMessage = { messageId: m.messageId, seq: m.seq, senderId: m.senderId, kind: m.kind, body: m.body, sentAt: m.sentAt };
+    const members = [m.senderId, ...m.recipientIds];
+    for (const userId of members) {
+      const peer = m.conversationType === 'direct' ? members.find((other) => other !== userId) ?? null : null;
+      const key = memberKey(userId, m.conversationId);
+      const previous = latest.get(key);
+      if (!previous || previous.last_seq < m.seq) {
+        latest.set(key, {
+          user_id: userId, conversation_id: m.conversationId, type: m.conversationType, peer_user_id: peer,
+          last_seq: m.seq, last_message: lastMessage, updated_at: m.sentAt,
+        });
+      }
+    }
+  }
+  return [...latest.values()];
+}
+
+/** Who a group change brings into the group, and who it takes out. */
+export function membershipMoves(change: GroupChange): { joined: string[]; left: string | null } {
+  const joined = change.kind === 'created' ? change.members.map((m) => m.userId) : change.kind === 'members_added' ? change.userIds : [];
+  const left = change.kind === 'member_removed' || change.kind === 'member_left' ? change.userId : null;
+  return { joined, left };
+}
+
+/**
+ * How far each member's watermarks move in the batch: the highest of each. Reads made with read
+ * receipts off move `read` but leave `shared_read` behind.
+ */
+export function watermarkRows(receipts: ReceiptEvent[]): Record<InboxWatermark, WatermarkRow[]> {
+  const reads = receipts.filter((r) => r.type === 'MessageRead');
+  return {
+    delivered: highestPerMember(receipts.filter((r) => r.type === 'MessageDelivered')),
+    read: highestPerMember(reads),
+    shared_read: highestPerMember(reads.filter((r) => r.data.shared !== false)),
+  };
+}
+
+function highestPerMember(receipts: ReceiptEvent[]): WatermarkRow[] {
+  const highest = new Map<string, WatermarkRow>();
+  for (const { data: r } of receipts) {
+    const key = memberKey(r.userId, r.conversationId);
+    const previous = highest.get(key);
+    if (!previous || previous.up_to < r.upToSeq) highest.set(key, { user_id: r.userId, conversation_id: r.conversationId, up_to: r.upToSeq, at: r.at });
+  }
+  return [...highest.values()];
+}
+
+const WATERMARK_COLUMNS: Record<InboxWatermark, { upTo: string; at: string | null }> = {
+  delivered: { upTo: 'delivered_up_to', at: 'delivered_at' },
+  read: { upTo: 'read_up_to', at: 'read_at' },
+  shared_read: { upTo: 'shared_read_up_to', at: null },
+};
 
 /**
  * The inbox: a row per (member, conversation) with the last message and the member's receipt
@@ -11,38 +91,24 @@ import { eventsOfType, Projection, unnestRows } from './projection.js';
  */
 export class InboxProjection implements Projection {
   readonly name = 'inbox';
+  readonly handles = ['MessageSent', 'GroupChanged', 'MessageDelivered', 'MessageRead'] as const;
 
-  async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
-    await this.applyMessages(db, eventsOfType<MessageSent>(events, 'MessageSent'));
-    await this.applyGroupChanges(db, eventsOfType<GroupChanged>(events, 'GroupChanged'));
-    await this.applyReceipts(db, eventsOfType<ReceiptEvent>(events, 'MessageDelivered'), 'delivered');
-    await this.applyReceipts(db, eventsOfType<ReceiptEvent>(events, 'MessageRead'), 'read');
-    const sharedReads = eventsOfType<MessageRead>(events, 'MessageRead').filter((e) => e.data.shared !== false);
-    await this.applyReceipts(db, sharedReads, 'shared_read');
+  async apply(db: EntityManager, events: HandledBy<InboxProjection>[]): Promise<void> {
+    await this.applyMessages(db, lastMessageRows(events.filter((e) => e.type === 'MessageSent')));
+    await this.applyGroupChanges(db, events.filter((e) => e.type === 'GroupChanged'));
+    const watermarks = watermarkRows(events.filter((e) => e.type === 'MessageDelivered' || e.type === 'MessageRead'));
+    for (const kind of ['delivered', 'read', 'shared_read'] as const) await this.applyWatermarks(db, watermarks[kind], kind);
   }
 
-  private async applyMessages(db: EntityManager, sent: MessageSent[]): Promise<void> {
-    if (sent.length === 0) return;
-    const latest = new Map<string, unknown[]>();
-    for (const { data: m } of sent) {
-      const lastMessage: LastMessage = { messageId: m.messageId, seq: m.seq, senderId: m.senderId, kind: m.kind, body: m.body, sentAt: m.sentAt };
-      const members = [m.senderId, ...m.recipientIds];
-      for (const userId of members) {
-        const peer = m.conversationType === 'direct' ? members.find((other) => other !== userId) ?? null : null;
-        const key = `${userId}\u0000${m.conversationId}`;
-        const previous = latest.get(key);
-        if (!previous || (previous[4] as number) < m.seq) {
-          latest.set(key, [userId, m.conversationId, m.conversationType, peer, m.seq, JSON.stringify(lastMessage), m.sentAt]);
-        }
-      }
-    }
+  private async applyMessages(db: EntityManager, latest: LastMessageRow[]): Promise<void> {
+    if (latest.length === 0) return;
     const rows = unnestRows(
       [
         { name: 'user_id', type: 'text' }, { name: 'conversation_id', type: 'text' }, { name: 'type', type: 'text' },
         { name: 'peer_user_id', type: 'text' }, { name: 'last_seq', type: 'int' }, { name: 'last_message', type: 'jsonb' },
         { name: 'updated_at', type: 'timestamptz' },
       ],
-      [...latest.values()],
+      latest.map((row) => ({ ...row, last_message: JSON.stringify(row.last_message) })),
     );
     await db.query(
       `INSERT INTO conversation_members AS m (user_id, conversation_id, type, peer_user_id, last_seq, last_message, updated_at)
@@ -62,7 +128,7 @@ export class InboxProjection implements Projection {
   private async applyGroupChanges(db: EntityManager, changes: GroupChanged[]): Promise<void> {
     for (const { data } of changes) {
       const { change, groupId, atSeq, at } = data;
-      const joined = change.kind === 'created' ? change.members.map((m) => m.userId) : change.kind === 'members_added' ? change.userIds : [];
+      const { joined, left } = membershipMoves(change);
       if (joined.length > 0) {
         await db.query(
           `INSERT INTO conversation_members AS m
@@ -74,30 +140,19 @@ export class InboxProjection implements Projection {
           [joined, groupId, atSeq, at],
         );
       }
-      if (change.kind === 'member_removed' || change.kind === 'member_left') {
-        await db.query('UPDATE conversation_members SET visible_up_to = $3 WHERE user_id = $1 AND conversation_id = $2', [
-          change.userId,
-          groupId,
-          atSeq,
-        ]);
+      if (left !== null) {
+        await db.query('UPDATE conversation_members SET visible_up_to = $3 WHERE user_id = $1 AND conversation_id = $2', [left, groupId, atSeq]);
       }
     }
   }
 
-  /** `shared_read` is the read watermark others may see: reads made with read receipts off leave it behind. */
-  private async applyReceipts(db: EntityManager, receipts: ReceiptEvent[], kind: 'delivered' | 'read' | 'shared_read'): Promise<void> {
-    if (receipts.length === 0) return;
-    const highest = new Map<string, unknown[]>();
-    for (const { data: r } of receipts) {
-      const key = `${r.userId}\u0000${r.conversationId}`;
-      const previous = highest.get(key);
-      if (!previous || (previous[2] as number) < r.upToSeq) highest.set(key, [r.userId, r.conversationId, r.upToSeq, r.at]);
-    }
+  private async applyWatermarks(db: EntityManager, highest: WatermarkRow[], kind: InboxWatermark): Promise<void> {
+    if (highest.length === 0) return;
     const rows = unnestRows(
       [{ name: 'user_id', type: 'text' }, { name: 'conversation_id', type: 'text' }, { name: 'up_to', type: 'int' }, { name: 'at', type: 'timestamptz' }],
-      [...highest.values()],
+      highest,
     );
-    const [upTo, at] = { delivered: ['delivered_up_to', 'delivered_at'], read: ['read_up_to', 'read_at'], shared_read: ['shared_read_up_to', null] }[kind];
+    const { upTo, at } = WATERMARK_COLUMNS[kind];
     await db.query(
       `UPDATE conversation_members m SET ${upTo} = t.up_to${at ? `, ${at} = t.at` : ''}
        FROM (${rows.sql}) t

@@ -1,14 +1,13 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../../event-store/src/event-store.port.js';
-import type { BlockEvent, PrivacyEvent } from '../../domain/src/events.js';
-import { eventsOfType, Projection } from './projection.js';
+import { HandledBy, Projection } from './projection.js';
 
 /** Privacy settings, blocks and contacts, as the query side needs them to decide who sees what. */
 export class PeopleProjection implements Projection {
   readonly name = 'people';
+  readonly handles = ['PrivacySettingsChanged', 'UserBlocked', 'UserUnblocked', 'ContactsSynced'] as const;
 
-  async apply(db: EntityManager, events: StoredEvent[]): Promise<void> {
-    for (const { type, data } of eventsOfType<PrivacyEvent | BlockEvent>(events, 'PrivacySettingsChanged', 'UserBlocked', 'UserUnblocked', 'ContactsSynced')) {
+  async apply(db: EntityManager, events: HandledBy<PeopleProjection>[]): Promise<void> {
+    for (const { type, data } of events) {
       switch (type) {
         case 'PrivacySettingsChanged': {
           const s = data.settings;

@@ -9,6 +9,7 @@ import { LastSeenProjection } from './last-seen.projection.js';
 import { MessagesProjection } from './messages.projection.js';
 import { PeopleProjection } from './people.projection.js';
 import type { Projection } from './projection.js';
+import { isEventOf } from '../../domain/src/event-types.js';
 import { PROJECTED_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { PROJECTION_TABLES } from '../../read-models/src/tables.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
@@ -114,7 +115,9 @@ export class Projector {
       const checkpoint = checkpoints.get(projection.name) ?? 0n;
       const fresh = events.filter((e) => e.globalPosition > checkpoint);
       if (fresh.length === 0) continue;
-      await projection.apply(tx, fresh, { live });
+      // The checkpoint moves past the events the projection does not read, too.
+      const handled = fresh.filter(isEventOf(projection.handles));
+      if (handled.length > 0) await projection.apply(tx, handled, { live });
       advanced.push(projection.name);
     }
     if (advanced.length > 0) {

@@ -1,8 +1,14 @@
-import type { DomainEvent } from '../../domain/src/events.js';
+import { EventOfType, isEventOf } from '../../domain/src/event-types.js';
 import { messageView } from './views.js';
 
-/** An event as the log gives it: typed data and its global position (the feed cursor). */
-export type LoggedEvent = DomainEvent & { globalPosition: bigint };
+/** The events devices are told of; no other event reaches the feed. */
+export const FEED_EVENT_TYPES = ['MessageSent', 'MessageDelivered', 'MessageRead', 'ProfileUpdated', 'GroupChanged'] as const;
+
+/** Whether devices are told of the event: `feedDeliveryOf` takes these only. */
+export const isFeedEvent = isEventOf(FEED_EVENT_TYPES);
+
+/** A feed event as the log gives it: typed data and its global position (the feed cursor). */
+export type LoggedEvent = EventOfType<(typeof FEED_EVENT_TYPES)[number]> & { globalPosition: bigint };
 
 /** What one event puts on the feed: the frames, and who receives them. */
 export interface FeedDelivery {
@@ -36,9 +42,9 @@ const everyone = (userIds: Iterable<string>) => [...new Set(userIds)].map((userI
  * catches up with after `since`) both use it, so a replayed frame is byte-identical to the one
  * pushed live. Pure: every event carries its own audience (a message its recipients at send
  * time, a receipt whom it concerns, a group change the members after it plus whoever left), so
- * addressing needs no state. Events no device is told of give null.
+ * addressing needs no state.
  */
-export function feedDeliveryOf(event: LoggedEvent): FeedDelivery | null {
+export function feedDeliveryOf(event: LoggedEvent): FeedDelivery {
   const cursor = event.globalPosition.toString();
   const delivery = (payload: Record<string, unknown>, recipients: FeedDelivery['recipients'], ownFrame: string | null = null) => ({
     position: event.globalPosition,
@@ -78,7 +84,5 @@ export function feedDeliveryOf(event: LoggedEvent): FeedDelivery | null {
       const change = { kind: g.change.kind, ...(canonical(g.change) as object), by: g.by, at: g.at };
       return delivery({ type: 'group', groupId: g.groupId, change }, everyone([...g.membersAfter, ...affected]));
     }
-    default:
-      return null;
   }
 }

@@ -1,3 +1,5 @@
+import type { MessageStatus } from '../../domain/src/receipts/message-states.js';
+
 /** Response shapes of docs/protocol.md that more than one place builds (history and the feed). */
 export interface MessageView {
   messageId: string;
@@ -13,8 +15,6 @@ export interface MessageView {
   /** For the viewer's own messages: sent | delivered | read; null for others' messages. */
   status: MessageStatus | null;
 }
-
-export type MessageStatus = 'sent' | 'delivered' | 'read';
 
 /** A stored message, from an event (times as strings) or a row (times as dates). */
 export type MessageFields = Omit<MessageView, 'status' | 'sentAt'> & { sentAt: string | Date };

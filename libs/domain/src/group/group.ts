@@ -1,5 +1,5 @@
 import { DomainError, forbidden, notFound } from '../errors.js';
-import { GroupChange, GroupChanged, GroupEvent, GroupRole, MessageSent } from '../events.js';
+import { GroupChange, GroupChanged, GroupEvent, GroupRole } from '../events.js';
 import { decideMessage, earlierSend, initialMessageLog, MessageDraft, MessageLog, recordMessage, SendDecision } from '../conversation/message-log.js';
 
 export interface GroupMember {
@@ -184,7 +184,7 @@ export function decideSendGroupMessage(command: SendGroupMessage, state: GroupCo
 
 export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupConversation {
   if (event.type === 'MessageSent') {
-    recordMessage(state.log, event as MessageSent);
+    recordMessage(state.log, event);
     return state;
   }
   if (event.type !== 'GroupChanged') return state;

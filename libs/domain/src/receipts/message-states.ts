@@ -25,6 +25,7 @@ export function foldReceiptProgress(events: ReceiptEvent[]): { watermark: Receip
   return { watermark, steps };
 }
 
+/** A message's status as its sender sees it (the protocol's `status`). */
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
 export interface MessageReceiptState {
