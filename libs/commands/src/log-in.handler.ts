@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decideLogInDevice, streams } from '../../domain/src/index.js';
-import { LoginCodes } from '../../auth/src/login-codes.js';
+import type { LoginCodes } from '../../auth/src/login-codes.js';
 import { normalisePhoneNumber } from '../../auth/src/phone-number.js';
 import { TokenService } from '../../auth/src/tokens.js';
 import { userIdForPhone } from '../../auth/src/user-id.js';
@@ -17,7 +17,7 @@ export interface LoggedIn {
 export class LogInHandler {
   constructor(
     private readonly aggregates: AggregateStore,
-    private readonly codes: LoginCodes,
+    private readonly codes: Pick<LoginCodes, 'issue' | 'consume'>,
     private readonly tokens: TokenService,
     private readonly idSecret: string,
     private readonly clock: () => Date = () => new Date(),

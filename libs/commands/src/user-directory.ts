@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm';
 import { DomainError, streams } from '../../domain/src/index.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { foldStream } from './aggregate-store.js';
 import { UserAggregate } from './aggregates.js';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { CURRENT_PEERS_SQL } from '../../read-models/src/sql/conversations.sql.js';
 
 /**
@@ -15,7 +15,7 @@ export class UserDirectory {
 
   constructor(
     private readonly store: EventStore,
-    private readonly db: DataSource,
+    private readonly db: SqlRunner,
   ) {}
 
   /**

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { DomainEvent, streams } from '../../domain/src/index.js';
 import {
   AppendOptions,
@@ -66,18 +66,18 @@ export const noReadModel = {
   query: async (sql: string) => {
     throw new Error(`the read model was queried: ${sql}`);
   },
-} as unknown as DataSource;
+} satisfies SqlRunner;
 
 /**
  * A read model standing in for PostgreSQL's: it answers the two queries UserDirectory makes
  * (who is projected as registered; a profile's audience) from lists the test gives. The SQL
  * itself is covered by the end-to-end tests, not here.
  */
-export function readModel(rows: { projectedUsers?: string[]; audience?: string[] }): DataSource {
+export function readModel(rows: { projectedUsers?: string[]; audience?: string[] }): SqlRunner {
   const query = async (sql: string, [ids]: [string[] | string]) => {
     if (/FROM users WHERE user_id = ANY/.test(sql)) return (rows.projectedUsers ?? []).filter((id) => (ids as string[]).includes(id)).map((user_id) => ({ user_id }));
     if (/conversation_members/.test(sql)) return (rows.audience ?? []).map((user_id) => ({ user_id }));
     throw new Error(`unexpected query: ${sql}`);
   };
-  return { query } as unknown as DataSource;
+  return { query };
 }

@@ -6,18 +6,18 @@ import { streams } from '../../domain/src/index.js';
 import { InMemoryEventLog } from '../../event-store/src/memory/in-memory-event-store.js';
 import { AggregateStore } from '../src/aggregate-store.js';
 import { LogInHandler } from '../src/log-in.handler.js';
-import { eventsIn, fixedClock, noReadModel, NOW, RecordingEventStore } from './fixtures.js';
+import { eventsIn, fixedClock, NOW, RecordingEventStore } from './fixtures.js';
 
 const ID_SECRET = 'id-secret';
 const PHONE = '+14155550123';
 
 /** Login codes without their PostgreSQL table: every phone's code is '123456'; the handler is only asked to consume it. */
-class FixedCodes extends LoginCodes {
+class FixedCodes implements Pick<LoginCodes, 'issue' | 'consume'> {
   readonly consumed: string[] = [];
-  constructor() {
-    super(noReadModel, { ttlSeconds: 300, perPhonePerHour: 5, maxAttempts: 3 });
+  async issue(): Promise<string> {
+    return '123456';
   }
-  override async consume(phone: string, code: string): Promise<void> {
+  async consume(phone: string, code: string): Promise<void> {
     if (code !== '123456') throw new AuthenticationError('wrong code');
     this.consumed.push(phone);
   }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { userIdForPhone } from '../../auth/src/user-id.js';
 import { directConversationId, streams } from '../../domain/src/index.js';
@@ -13,7 +13,7 @@ const at = NOW.toISOString();
 describe('PeopleHandler', () => {
   let store: RecordingEventStore;
   let aggregates: AggregateStore;
-  const handler = (db: DataSource = noReadModel) => new PeopleHandler(aggregates, new UserDirectory(store, db), ID_SECRET, fixedClock);
+  const handler = (db: SqlRunner = noReadModel) => new PeopleHandler(aggregates, new UserDirectory(store, db), ID_SECRET, fixedClock);
   beforeEach(async () => {
     store = new RecordingEventStore();
     aggregates = new AggregateStore(store);

@@ -1,6 +1,6 @@
-import type { DataSource } from 'typeorm';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { feedDeliveryOf, frameFor, isFeedEvent } from '../../protocol/src/feed-frames.js';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { FEED_PROJECTION } from '../../read-models/src/tables.js';
 import type { EventLogTail, FeedItem, FeedListener } from './event-log-tail.js';
 
@@ -28,7 +28,7 @@ export class FeedSession implements FeedListener {
    * appended before the socket opened is not sent.
    */
   constructor(
-    private readonly db: DataSource,
+    private readonly db: SqlRunner,
     private readonly store: EventStore,
     tail: EventLogTail,
     private readonly userId: string,

@@ -1,12 +1,11 @@
 import { pino } from 'pino';
-import type { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../domain/src/events.js';
 import type { CatchUpSubscription, EventStore, SubscribeOptions } from '../../event-store/src/event-store.port.js';
 import { InMemoryEventStore } from '../../event-store/src/memory/in-memory-event-store.js';
 import { Metrics } from '../../platform/src/metrics.js';
 import { FEED_PROJECTION } from '../../read-models/src/tables.js';
-import { feedDeliveryOf, frameFor, LoggedEvent } from '../../protocol/src/feed-frames.js';
+import { feedDeliveryOf, frameFor, isFeedEvent } from '../../protocol/src/feed-frames.js';
 import { EventLogTail } from '../src/event-log-tail.js';
 import { FeedSession } from '../src/feed-session.js';
 
@@ -60,9 +59,9 @@ class StoredFeed {
 
   async projectUpTo(position: bigint): Promise<void> {
     const from = this.checkpoint ?? 0n;
-    for (const event of await this.store.readAll(from, Number(position - from))) {
-      const delivery = feedDeliveryOf(event as unknown as LoggedEvent);
-      for (const r of delivery?.recipients ?? []) this.rows.push({ userId: r.userId, position: delivery!.position, frame: frameFor(delivery!, r.own) });
+    for (const event of (await this.store.readAll(from, Number(position - from))).filter(isFeedEvent)) {
+      const delivery = feedDeliveryOf(event);
+      for (const r of delivery.recipients) this.rows.push({ userId: r.userId, position: delivery.position, frame: frameFor(delivery, r.own) });
     }
     this.checkpoint = position;
   }
@@ -89,14 +88,14 @@ class StoredFeed {
       }
       throw new Error(`unexpected query: ${sql}`);
     },
-  } as unknown as DataSource;
+  };
 }
 
 /** What a user's socket should receive in (after, upTo]: every feed frame of theirs in the log, in order. */
 async function framesFor(store: EventStore, userId: string, after: bigint, upTo = BigInt(Number.MAX_SAFE_INTEGER)): Promise<string[]> {
   const frames: string[] = [];
-  for (const event of await store.readAll(after, Number(upTo - after))) {
-    const delivery = feedDeliveryOf(event as unknown as LoggedEvent);
+  for (const event of (await store.readAll(after, Number(upTo - after))).filter(isFeedEvent)) {
+    const delivery = feedDeliveryOf(event);
     const recipient = delivery?.recipients.find((r) => r.userId === userId);
     if (delivery && recipient) frames.push(frameFor(delivery, recipient.own));
   }
@@ -234,7 +233,7 @@ describe('FeedSession', () => {
   it('rejects done when the catch-up fails', async () => {
     const { store, tail } = await setUp();
     await tail.start();
-    const failing = { query: async () => Promise.reject(new Error('database gone')) } as unknown as DataSource;
+    const failing = { query: async () => Promise.reject(new Error('database gone')) };
     const session = new FeedSession(failing, store, tail, 'bob', 0n, () => undefined);
     cleanup.push(async () => session.unsubscribe());
     await expect(session.done).rejects.toThrow('database gone');

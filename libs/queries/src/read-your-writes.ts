@@ -1,10 +1,10 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { from, switchMap } from 'rxjs';
-import type { DataSource } from 'typeorm';
 import { DomainError } from '../../domain/src/errors.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import type { Metrics } from '../../platform/src/metrics.js';
 import type { PgNotifications } from '../../platform/src/pg-notifications.js';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { PROJECTED_CHANNEL, PROJECTED_POSITION_SQL } from '../../read-models/src/projection-progress.js';
 
 interface Waiter {
@@ -28,13 +28,13 @@ export class ReadYourWritesFence {
   private poll?: NodeJS.Timeout;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: SqlRunner,
     private readonly store: EventStore,
     private readonly metrics: Metrics,
     private readonly timeoutMs: number,
   ) {}
 
-  async start(notifications: PgNotifications): Promise<void> {
+  async start(notifications: Pick<PgNotifications, 'listen' | 'onReconnect'>): Promise<void> {
     await notifications.listen(PROJECTED_CHANNEL, (payload) => {
       if (/^\d+$/.test(payload)) this.advance(BigInt(payload));
     });

@@ -1,8 +1,6 @@
-import type { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../event-store/src/memory/in-memory-event-store.js';
 import { Metrics } from '../../platform/src/metrics.js';
-import type { PgNotifications } from '../../platform/src/pg-notifications.js';
 import { PROJECTED_CHANNEL, PROJECTED_POSITION_SQL } from '../../read-models/src/projection-progress.js';
 import { ReadYourWritesFence } from '../src/read-your-writes.js';
 
@@ -39,11 +37,11 @@ describe('ReadYourWritesFence', () => {
         progress.queries++;
         return [{ position: progress.checkpoints.toString() }];
       },
-    } as unknown as DataSource;
+    };
     const notifications = new ScriptedNotifications();
     const fence = new ReadYourWritesFence(db, store, new Metrics(), timeoutMs);
     fences.push(fence);
-    await fence.start(notifications as unknown as PgNotifications);
+    await fence.start(notifications);
     const appendEvents = (n: number) => store.append('s', Array.from({ length: n }, () => ({ type: 'Tested', data: {} })), 'any');
     return { store, fence, notifications, progress, appendEvents };
   }

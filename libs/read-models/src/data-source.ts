@@ -20,3 +20,8 @@ export function createReadModelDataSource(url: string, poolSize = 20, searchPath
     extra: { max: poolSize, ...(searchPath ? { options: `-c search_path=${searchPath}` } : {}) },
   });
 }
+
+/** What code over the read models needs of the database: to run SQL (a DataSource, a transaction, or a test's stand-in). */
+export interface SqlRunner {
+  query(sql: string, parameters?: unknown[]): Promise<any>;
+}
