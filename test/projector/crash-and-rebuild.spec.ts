@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store.js';
 import { Projector } from '../../libs/projections/src/projector.js';
 import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 import { createTestDatabase } from '../support/database.js';
+import { openTestEventStore } from '../support/event-store.js';
 import { writeHistory } from '../support/history.js';
 import { spawnApp } from '../support/processes.js';
 import { ALL_TABLES } from '../../libs/read-models/src/tables.js';
@@ -14,13 +14,11 @@ async function rebuildInProcess(databaseUrl: string): Promise<void> {
   const db = createReadModelDataSource(databaseUrl, 5);
   await db.initialize();
   await db.runMigrations();
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
-  const store = new PostgresEventStore(pool);
+  const { store, close } = await openTestEventStore(databaseUrl, 3);
   try {
     await new Projector(db, store).rebuild(777);
   } finally {
-    await store.close();
-    await pool.end();
+    await close();
     await db.destroy();
   }
 }

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store.js';
 import { Projector } from '../../libs/projections/src/projector.js';
 import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 import { Api, registerUser, sendText, TestUser } from '../support/client.js';
 import { REBUILT_TABLES } from '../../libs/read-models/src/tables.js';
+import { openTestEventStore } from '../support/event-store.js';
 import { snapshotReadModels } from '../support/read-models.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
@@ -20,13 +20,11 @@ async function rebuild(databaseUrl: string, batchSize?: number): Promise<void> {
   const db = createReadModelDataSource(databaseUrl, 5);
   await db.initialize();
   await db.runMigrations();
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
-  const store = new PostgresEventStore(pool);
+  const { store, close } = await openTestEventStore(databaseUrl, 3);
   try {
     await new Projector(db, store).rebuild(batchSize);
   } finally {
-    await store.close();
-    await pool.end();
+    await close();
     await db.destroy();
   }
 }

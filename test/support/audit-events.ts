@@ -1,23 +1,12 @@
-import pg from 'pg';
 import type { EventStore } from '../../libs/event-store/src/event-store.port.js';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store.js';
-import { withUpcasting } from '../../libs/platform/src/event-upcasting.js';
 import { createTestDatabase } from './database.js';
+import { openTestEventStore } from './event-store.js';
 
 /** A PostgreSQL event store on a fresh database of the test cluster, wrapped as the apps wrap it. */
 export async function testEventStore(): Promise<{ store: EventStore; url: string; close(): Promise<void> }> {
   const url = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
-  await PostgresEventStore.migrate(pool);
-  const store = withUpcasting(new PostgresEventStore(pool));
-  return {
-    store,
-    url,
-    close: async () => {
-      await store.close();
-      await pool.end();
-    },
-  };
+  const { store, close } = await openTestEventStore(url);
+  return { store, url, close };
 }
 
 export function messageSent(conversationId: string, seq: number, senderId: string, recipientIds: string[], sentAt: string, body = `m${seq}`) {

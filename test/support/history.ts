@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { AcknowledgeReceiptHandler } from '../../libs/commands/src/acknowledge-receipt.handler.js';
 import { AggregateStore } from '../../libs/commands/src/aggregate-store.js';
 import { UserAggregate } from '../../libs/commands/src/aggregates.js';
@@ -6,18 +5,16 @@ import { UserDirectory } from '../../libs/commands/src/user-directory.js';
 import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 import { SendMessageHandler } from '../../libs/commands/src/send-message.handler.js';
 import { decideLogInDevice, deviceConnected, deviceDisconnected, streams } from '../../libs/domain/src/index.js';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store.js';
+import { openTestEventStore } from './event-store.js';
 
 /**
  * Writes a realistic history through the real command handlers (no HTTP): users, direct
  * messages among them, receipts and connections. Returns the head position.
  */
 export async function writeHistory(databaseUrl: string, options: { users: number; messages: number }): Promise<bigint> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  const store = new PostgresEventStore(pool);
+  const { store, close } = await openTestEventStore(databaseUrl, 10);
   const closers: (() => Promise<void>)[] = [];
   try {
-    await PostgresEventStore.migrate(pool);
     const aggregates = new AggregateStore(store);
     const db = createReadModelDataSource(databaseUrl, 3);
     await db.initialize();
@@ -51,7 +48,6 @@ export async function writeHistory(databaseUrl: string, options: { users: number
     return await store.headPosition();
   } finally {
     for (const close of closers) await close();
-    await store.close();
-    await pool.end();
+    await close();
   }
 }

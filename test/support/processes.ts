@@ -26,6 +26,7 @@ export async function spawnApp(name: AppName, databaseUrl: string, env: Record<s
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       JWT_SECRET: TEST_SECRETS.jwtSecret,
+      MASTER_KEY: TEST_SECRETS.masterKey,
       ID_SECRET: TEST_SECRETS.idSecret,
       LOG_LEVEL: 'warn',
       ...env,

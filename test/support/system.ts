@@ -14,6 +14,7 @@ import { freePort } from './ports.js';
 export const TEST_SECRETS = {
   jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
   idSecret: 'test-id-secret-that-is-long-enough-0123456789',
+  masterKey: Buffer.alloc(32, 7).toString('base64'),
 };
 
 export interface TestSystem {

@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     return args.length === 0 ? 1 : 0;
   }
   const config = loadConfig();
-  let secrets: { jwtSecret: string };
+  let secrets: { jwtSecret: string; masterKey: string };
   let databaseUrl: string | undefined = config.DATABASE_URL;
   let embedded: RunningPostgres | undefined;
   if (databaseUrl) {
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     }
   }
 
-  const eventStore = await openEventStore(config, databaseUrl!, { connections: 2 });
+  const eventStore = await openEventStore(config, databaseUrl!, secrets.masterKey, { connections: 2 });
   const store = eventStore.store;
   try {
     if (args[0] === 'rebuild') {

@@ -29,6 +29,8 @@ export type MessageSent = Event<
     replyTo: string | null;
     forwardOf: string | null;
     sentAt: string;
+    /** Set by the event store when the message's data key was destroyed: `body` is gone for good. */
+    erased?: true;
   }
 >;
 

@@ -23,6 +23,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       EVENTSTORE_CONNECTION_STRING: str({ default: undefined, desc: 'esdb://host:2113?tls=false' }),
       JWT_SECRET: str({ default: undefined, desc: 'HMAC secret for tokens; at least 32 characters. Generated in embedded mode.' }),
       ID_SECRET: str({ default: undefined, desc: 'secret deriving user ids from phone numbers. Generated in embedded mode.' }),
+      MASTER_KEY: str({
+        default: undefined,
+        desc: '32 random bytes, base64: wraps the keys that seal message bodies (openssl rand -base64 32). Generated in embedded mode. Never lose it.',
+      }),
       TOKEN_TTL: str({ default: '365d', desc: 'lifetime of device tokens (jose time span, e.g. 30d)' }),
       CODE_DELIVERY: str({ default: 'dev', choices: ['dev', 'sms'], desc: 'dev: the one-time code is returned in the response; sms: POSTed to SMS_WEBHOOK_URL' }),
       SMS_WEBHOOK_URL: url({ default: undefined, desc: 'CODE_DELIVERY=sms: receives {"to", "code", "text"} as JSON and sends the SMS' }),
@@ -73,9 +77,17 @@ export class ConfigError extends Error {
   name = 'ConfigError';
 }
 
+/** What a process signs, derives and seals with. */
+export interface ProcessSecrets {
+  jwtSecret: string;
+  idSecret: string;
+  masterKey: string;
+}
+
 /** Secrets are required outside the embedded mode, which generates and keeps its own. */
-export function requireSecrets(config: Config): { jwtSecret: string; idSecret: string } {
-  const missing = (['JWT_SECRET', 'ID_SECRET'] as const).filter((name) => !config[name] || config[name]!.length < 32);
-  if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n${missing.map((n) => `  ${n}: required, at least 32 characters`).join('\n')}`);
-  return { jwtSecret: config.JWT_SECRET!, idSecret: config.ID_SECRET! };
+export function requireSecrets(config: Config): ProcessSecrets {
+  const problems = (['JWT_SECRET', 'ID_SECRET'] as const).filter((name) => !config[name] || config[name]!.length < 32).map((n) => `  ${n}: required, at least 32 characters`);
+  if (!config.MASTER_KEY || Buffer.from(config.MASTER_KEY, 'base64').length !== 32) problems.push('  MASTER_KEY: required, 32 bytes in base64 (openssl rand -base64 32)');
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return { jwtSecret: config.JWT_SECRET!, idSecret: config.ID_SECRET!, masterKey: config.MASTER_KEY! };
 }

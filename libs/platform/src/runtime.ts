@@ -3,7 +3,9 @@ import type { DataSource } from 'typeorm';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
-import type { Config } from './config.js';
+import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
+import { KEYS_DESTROYED_CHANNEL } from '../../event-store/src/sealing/key-vault.js';
+import type { Config, ProcessSecrets } from './config.js';
 import { openEventStore } from './event-store-selection.js';
 import { withMigrationLock } from './migration-lock.js';
 import { Metrics } from './metrics.js';
@@ -20,7 +22,9 @@ export interface Runtime {
   eventStore: EventStore;
   /** This process's LISTEN connection (feed progress, presence, typing, revocations). */
   notifications: PgNotifications;
-  secrets: { jwtSecret: string; idSecret: string };
+  secrets: ProcessSecrets;
+  /** Erases sealed items by destroying their data keys. */
+  dataKeys: DataKeys;
   close(): Promise<void>;
 }
 
@@ -28,7 +32,7 @@ export async function connectRuntime(options: {
   config: Config;
   logger: Logger;
   databaseUrl: string;
-  secrets: { jwtSecret: string; idSecret: string };
+  secrets: ProcessSecrets;
 }): Promise<Runtime> {
   const { config, logger, databaseUrl } = options;
   const metrics = new Metrics(config.METRICS_PREFIX);
@@ -36,9 +40,11 @@ export async function connectRuntime(options: {
   await readModels.initialize();
   await withMigrationLock(databaseUrl, () => readModels.runMigrations({ transaction: 'each' }));
 
-  const eventStore = await openEventStore(config, databaseUrl, { connections: 10, logger, metrics });
+  const eventStore = await openEventStore(config, databaseUrl, options.secrets.masterKey, { connections: 10, logger, metrics });
   logger.info({ eventStore: config.EVENT_STORE }, 'event store and read models ready');
   const notifications = new PgNotifications(databaseUrl, logger);
+  // A key destroyed by another process: this one must stop opening what it sealed at once.
+  await notifications.listen(KEYS_DESTROYED_CHANNEL, (ids) => eventStore.dataKeys.forget(ids.split(',')));
 
   return {
     config,
@@ -47,6 +53,7 @@ export async function connectRuntime(options: {
     databaseUrl,
     readModels,
     eventStore: eventStore.store,
+    dataKeys: eventStore.dataKeys,
     notifications,
     secrets: options.secrets,
     // Closing connections to a database that is already gone (it got Ctrl-C too) is not a failure.

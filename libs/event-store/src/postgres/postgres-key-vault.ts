@@ -1,8 +1,6 @@
 import pg from 'pg';
-import type { KeyVault } from '../sealing/key-vault.js';
+import { KEYS_DESTROYED_CHANNEL, type KeyVault } from '../sealing/key-vault.js';
 
-/** Sent in the transaction that destroys keys, with their ids (comma-separated): other processes drop their copies. */
-export const KEYS_DESTROYED_CHANNEL = 'data_keys_destroyed';
 
 export const KEY_VAULT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS es_data_keys (

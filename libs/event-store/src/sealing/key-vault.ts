@@ -1,3 +1,6 @@
+/** Announces destroyed keys, with their ids (comma-separated), in the transaction that destroys them: other processes drop their copies. */
+export const KEYS_DESTROYED_CHANNEL = 'data_keys_destroyed';
+
 /**
  * Where the data keys of sealed events live: outside the event log, wrapped by the master key.
  * Destroying a key is what erases what it sealed, in every copy of the log (crypto-shredding).
