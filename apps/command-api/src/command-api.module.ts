@@ -10,6 +10,7 @@ import { GroupCommandsHandler } from '../../../libs/commands/src/group-commands.
 import { LogInHandler } from '../../../libs/commands/src/log-in.handler.js';
 import { SendMessageHandler } from '../../../libs/commands/src/send-message.handler.js';
 import { UserDirectory } from '../../../libs/commands/src/user-directory.js';
+import { Clock, CLOCK } from '../../../libs/domain/src/clock.js';
 import { EVENT_STORE, EventStore } from '../../../libs/event-store/src/event-store.port.js';
 import { RUNTIME } from '../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../libs/platform/src/runtime.js';
@@ -26,10 +27,14 @@ import { MessagesController } from './messages.controller.js';
     { provide: UserDirectory, inject: [EVENT_STORE, DataSource], useFactory: (store: EventStore, db: DataSource) => new UserDirectory(store, db) },
     {
       provide: SendMessageHandler,
-      inject: [AggregateStore, UserDirectory],
-      useFactory: (a: AggregateStore, users: UserDirectory) => new SendMessageHandler(a, users),
+      inject: [AggregateStore, UserDirectory, CLOCK],
+      useFactory: (a: AggregateStore, users: UserDirectory, clock: Clock) => new SendMessageHandler(a, users, clock),
     },
-    { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
+    {
+      provide: AcknowledgeReceiptHandler,
+      inject: [AggregateStore, CLOCK],
+      useFactory: (a: AggregateStore, clock: Clock) => new AcknowledgeReceiptHandler(a, clock),
+    },
   ],
   exports: [SendMessageHandler, AcknowledgeReceiptHandler, UserDirectory, AuthGuard],
 })
@@ -64,30 +69,31 @@ export class CommandHandlersModule {}
   providers: [
     {
       provide: LogInHandler,
-      inject: [AggregateStore, DataSource, TokenService, RUNTIME],
-      useFactory: (aggregates: AggregateStore, db: DataSource, tokens: TokenService, runtime: Runtime) =>
+      inject: [AggregateStore, DataSource, TokenService, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, db: DataSource, tokens: TokenService, runtime: Runtime, clock: Clock) =>
         new LogInHandler(
           aggregates,
           new LoginCodes(db, {
             ttlSeconds: runtime.config.CODE_TTL_SECONDS,
             perPhonePerHour: runtime.config.CODES_PER_PHONE_PER_HOUR,
             maxAttempts: runtime.config.CODE_ATTEMPTS,
-          }),
+          }, clock),
           tokens,
           runtime.secrets.idSecret,
+          clock,
         ),
     },
     {
       provide: PeopleHandler,
-      inject: [AggregateStore, UserDirectory, RUNTIME],
-      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime) =>
-        new PeopleHandler(aggregates, users, runtime.secrets.idSecret),
+      inject: [AggregateStore, UserDirectory, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime, clock: Clock) =>
+        new PeopleHandler(aggregates, users, runtime.secrets.idSecret, clock),
     },
     {
       provide: GroupCommandsHandler,
-      inject: [AggregateStore, UserDirectory, RUNTIME],
-      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime) =>
-        new GroupCommandsHandler(aggregates, users, runtime.config.GROUP_MAX_MEMBERS),
+      inject: [AggregateStore, UserDirectory, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime, clock: Clock) =>
+        new GroupCommandsHandler(aggregates, users, runtime.config.GROUP_MAX_MEMBERS, clock),
     },
   ],
 })

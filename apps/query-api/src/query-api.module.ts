@@ -1,6 +1,7 @@
 import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CommandHandlersModule } from '../../command-api/src/command-api.module.js';
+import { Clock, CLOCK } from '../../../libs/domain/src/clock.js';
 import { FeedGateway } from '../../../libs/gateway/src/feed.gateway.js';
 import { EventLogTail } from '../../../libs/gateway/src/event-log-tail.js';
 import { LocalSockets } from '../../../libs/gateway/src/local-sockets.js';
@@ -63,9 +64,9 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     ReadYourWrites,
     {
       provide: TypingRelay,
-      inject: [DataSource, LocalSockets, ReadYourWritesFence, RUNTIME],
-      useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime) =>
-        new TypingRelay(db, sockets, fence, runtime.logger),
+      inject: [DataSource, LocalSockets, ReadYourWritesFence, RUNTIME, CLOCK],
+      useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
+        new TypingRelay(db, sockets, fence, runtime.logger, clock),
     },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import type { Clock, TimerHandle } from '../../domain/src/clock.js';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
@@ -36,7 +37,7 @@ interface Audience {
  * is relayed as `paused` by the instance that received it.
  */
 export class TypingRelay {
-  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly expiries = new Map<string, TimerHandle>();
   private readonly rates = new WeakMap<object, number[]>();
 
   constructor(
@@ -44,6 +45,7 @@ export class TypingRelay {
     private readonly sockets: LocalSockets,
     private readonly fence: ReadYourWritesFence,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   async start(notifications: PgNotifications): Promise<void> {
@@ -54,7 +56,7 @@ export class TypingRelay {
 
   /** Handles a client's typing frame; `socket` identifies the sender for rate limiting. */
   async receive(socket: object, signal: TypingSignal): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const recent = (this.rates.get(socket) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
     if (recent.length >= RATE_LIMIT) {
       throw new DomainError('rate_limited', 'typing_rate_limited', `at most ${RATE_LIMIT} typing frames per ${RATE_WINDOW_MS / 1000} s`);
@@ -66,12 +68,12 @@ export class TypingRelay {
     const audience = await this.audience(signal.conversationId);
     if (!audience.members.has(signal.userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
     const key = `${signal.conversationId}\u0000${signal.userId}`;
-    clearTimeout(this.expiries.get(key));
+    this.clock.clearTimeout(this.expiries.get(key));
     this.expiries.delete(key);
     if (signal.state !== 'paused') {
       this.expiries.set(
         key,
-        setTimeout(() => {
+        this.clock.setTimeout(() => {
           this.expiries.delete(key);
           void this.publish({ ...signal, state: 'paused', position });
         }, EXPIRY_MS),
@@ -81,7 +83,7 @@ export class TypingRelay {
   }
 
   stop(): void {
-    for (const timer of this.expiries.values()) clearTimeout(timer);
+    for (const timer of this.expiries.values()) this.clock.clearTimeout(timer);
     this.expiries.clear();
   }
 

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { DataSource } from 'typeorm';
 import { TokenService } from '../../auth/src/tokens.js';
 import { AggregateStore } from '../../commands/src/aggregate-store.js';
+import { CLOCK } from '../../domain/src/clock.js';
 import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
 import { DeviceRevocations } from '../../auth/src/device-revocations.js';
 import { HealthResponse } from '../../protocol/src/openapi/responses.js';
@@ -50,6 +51,7 @@ export class PlatformModule {
       controllers: [OperationsController],
       providers: [
         { provide: RUNTIME, useValue: runtime },
+        { provide: CLOCK, useValue: runtime.clock },
         { provide: DataSource, useValue: runtime.readModels },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: Metrics, useValue: metrics },
@@ -58,7 +60,7 @@ export class PlatformModule {
         { provide: PgNotifications, useValue: runtime.notifications },
         { provide: DeviceRevocations, useValue: runtime.revocations },
       ],
-      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, AggregateStore, TokenService, PgNotifications, DeviceRevocations],
+      exports: [RUNTIME, CLOCK, DataSource, EVENT_STORE, Metrics, AggregateStore, TokenService, PgNotifications, DeviceRevocations],
     };
   }
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { Clock, systemClock } from '../../domain/src/clock.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { PostgresEventStore } from '../../event-store/src/postgres/postgres-event-store.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
@@ -25,6 +26,8 @@ export interface Runtime {
   notifications: PgNotifications;
   revocations: DeviceRevocations;
   secrets: { jwtSecret: string; idSecret: string };
+  /** The time of every handler and socket (tests move it by hand). */
+  clock: Clock;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export async function connectRuntime(options: {
   logger: Logger;
   databaseUrl: string;
   secrets: { jwtSecret: string; idSecret: string };
+  clock?: Clock;
 }): Promise<Runtime> {
   const { config, logger, databaseUrl } = options;
   const metrics = new Metrics(config.METRICS_PREFIX);
@@ -82,6 +86,7 @@ export async function connectRuntime(options: {
     notifications,
     revocations,
     secrets: options.secrets,
+    clock: options.clock ?? systemClock,
     // Closing connections to a database that is already gone (it got Ctrl-C too) is not a failure.
     close: async () => {
       const unlessGone = (error: unknown) => {

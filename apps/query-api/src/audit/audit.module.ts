@@ -5,6 +5,7 @@ import { LiveTail } from '../../../../libs/audit/src/live-tail.js';
 import { ReplayQuery } from '../../../../libs/audit/src/replay.js';
 import { ConversationHistory } from '../../../../libs/audit/src/state-as-of.js';
 import { RoleTokens } from '../../../../libs/auth/src/role-tokens.js';
+import { Clock, CLOCK } from '../../../../libs/domain/src/clock.js';
 import { EVENT_STORE, EventStore } from '../../../../libs/event-store/src/event-store.port.js';
 import { RUNTIME } from '../../../../libs/platform/src/platform.module.js';
 import type { Runtime } from '../../../../libs/platform/src/runtime.js';
@@ -24,8 +25,8 @@ class LiveTailLifecycle implements OnModuleDestroy {
   controllers: [AuditController],
   providers: [
     { provide: RoleTokens, inject: [RUNTIME], useFactory: (runtime: Runtime) => new RoleTokens(runtime.secrets.jwtSecret) },
-    { provide: AuditorDirectory, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AuditorDirectory(store) },
-    { provide: AuditLog, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AuditLog(store) },
+    { provide: AuditorDirectory, inject: [EVENT_STORE, CLOCK], useFactory: (store: EventStore, clock: Clock) => new AuditorDirectory(store, clock) },
+    { provide: AuditLog, inject: [EVENT_STORE, CLOCK], useFactory: (store: EventStore, clock: Clock) => new AuditLog(store, clock) },
     { provide: ReplayQuery, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ReplayQuery(store) },
     { provide: ConversationHistory, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ConversationHistory(store) },
     { provide: LiveTail, inject: [EVENT_STORE], useFactory: (store: EventStore) => new LiveTail(store) },
