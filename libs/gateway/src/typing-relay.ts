@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../domain/src/clock.js';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
+import { InOrder } from './in-order.js';
 import type { LocalSockets } from './local-sockets.js';
 
 export type TypingState = 'typing' | 'recording' | 'paused';
@@ -39,6 +40,7 @@ interface Audience {
 export class TypingRelay {
   private readonly expiries = new Map<string, TimerHandle>();
   private readonly rates = new WeakMap<object, number[]>();
+  private readonly frames = new InOrder((error) => this.logger.warn({ err: error }, 'typing relay failed'));
 
   constructor(
     private readonly db: DataSource,
@@ -49,9 +51,7 @@ export class TypingRelay {
   ) {}
 
   async start(notifications: PgNotifications): Promise<void> {
-    await notifications.listen(CHANNEL, (payload) => {
-      this.deliver(JSON.parse(payload) as RelayedSignal).catch((error) => this.logger.warn({ err: error }, 'typing relay failed'));
-    });
+    await notifications.listen(CHANNEL, (payload) => this.frames.push(this.deliver(JSON.parse(payload) as RelayedSignal)));
   }
 
   /** Handles a client's typing frame; `socket` identifies the sender for rate limiting. */
@@ -93,14 +93,17 @@ export class TypingRelay {
     );
   }
 
-  private async deliver({ position, ...signal }: RelayedSignal): Promise<void> {
+  /** Resolves to sending the frame to the audience connected here (typing never overtakes the paused after it). */
+  private async deliver({ position, ...signal }: RelayedSignal): Promise<(() => void) | undefined> {
     const local = this.sockets.users().filter((id) => id !== signal.userId);
-    if (local.length === 0) return;
+    if (local.length === 0) return undefined;
     await this.fence.reach(BigInt(position));
     const audience = await this.audience(signal.conversationId);
-    if (audience.blocked) return;
+    if (audience.blocked) return undefined;
     const frame = JSON.stringify({ type: 'typing', ...signal });
-    for (const userId of local) if (audience.members.has(userId)) this.sockets.send(userId, frame);
+    return () => {
+      for (const userId of local) if (audience.members.has(userId)) this.sockets.send(userId, frame);
+    };
   }
 
   /**
