@@ -43,9 +43,5 @@ export function useTestSystem(...args: Parameters<typeof startTestSystem>): Harn
     await h.closeAll();
     await system?.close();
   });
-  return Object.assign(h, {
-    get system() {
-      return system!;
-    },
-  });
+  return Object.defineProperty(h, 'system', { get: () => system! }) as Harness & { readonly system: TestSystem };
 }

@@ -34,9 +34,9 @@ export class ManualClock implements Clock {
 
   clearInterval = this.clearTimeout;
 
-  /** How many timers are waiting to fall due. */
-  get pending(): number {
-    return this.timers.length;
+  /** Whether a one-off timer falls due exactly `ms` from now (what a test waits for before moving the clock past it). */
+  hasTimeoutDueIn(ms: number): boolean {
+    return this.timers.some((t) => t.everyMs === undefined && t.at === this.time + ms);
   }
 
   advance(ms: number): void {
