@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditorDirectory } from '../../libs/audit/src/auditors.js';
 import { parseSse, SseMessage } from '../../libs/analytics/src/sse.js';
 import { RoleTokens } from '../../libs/auth/src/role-tokens.js';
-import { Api, eventually, registerUser, sendText, TestUser } from '../support/client.js';
+import { Api, clockPasses, eventually, registerUser, sendText, TestUser } from '../support/client.js';
 import { startTestSystem, TEST_SECRETS, TestSystem } from '../support/system.js';
 
 /** The /v1/audit routes over HTTP on the whole system (docs/audit.md). */
@@ -151,7 +151,8 @@ describe('state as of a time', () => {
     const created = await api.post('/v1/groups', { name: 'Book club', members: [bob.userId] }, alice.token);
     expect(created.status).toBe(201);
     const afterCreate = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 5));
+    // The rename is stamped later than `afterCreate` (the server's clock is this process's).
+    await clockPasses(afterCreate);
     expect((await api.request('PATCH', `/v1/groups/${created.body.groupId}`, { name: 'Film club' }, alice.token)).status).toBeLessThan(300);
     const then = await api.get(`/v1/audit/groups/${created.body.groupId}/state?at=${afterCreate}`, auditor);
     expect(then.status).toBe(200);
@@ -194,11 +195,20 @@ describe('live tail (server-sent events)', () => {
     expect(JSON.parse(first.messages[0].data).data.body).toBe('first secret');
     expect(first.messages[0].id).toBe(JSON.parse(first.messages[0].data).position);
 
-    const live = readTail(path, auditor, (m) => m.some((x) => JSON.parse(x.data).data.body === 'live one'), first.lastId);
-    await new Promise((r) => setTimeout(r, 300));
-    await sendText(api, bob, alice, 'live one');
-    const { messages } = await live;
-    expect(messages.map((m) => JSON.parse(m.data).data.body)).toEqual(['second secret', 'live one']);
+    const bodies = (messages: SseMessage[]) => messages.map((m) => JSON.parse(m.data).data.body);
+    // 'live one' is appended only once the resumed stream has sent what the log held: only following the log live can bring it.
+    let appended: Promise<unknown> | undefined;
+    const { messages } = await readTail(
+      path,
+      auditor,
+      (m) => {
+        if (!appended && bodies(m).includes('second secret')) appended = sendText(api, bob, alice, 'live one');
+        return bodies(m).includes('live one');
+      },
+      first.lastId,
+    );
+    await appended;
+    expect(bodies(messages)).toEqual(['second secret', 'live one']);
   });
 
   it('analytics tokens get the redacted CloudEvents envelope: no bodies, no device names, no audit records', async () => {

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
+import { useTestSystem } from '../support/harness.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
 /** docs/protocol.md, "The live feed": message frames, order, `since` and the offline queue, liveness, idle close. */
@@ -284,49 +286,48 @@ describe('the live feed', () => {
   });
 });
 
-describe('an idle socket', () => {
-  let system: TestSystem;
-  let api: Api;
-  const sockets: FeedClient[] = [];
-
-  beforeAll(async () => {
-    system = await startTestSystem({ SOCKET_IDLE_SECONDS: '2' });
-    api = new Api(system.baseUrl);
-  });
-
-  afterAll(async () => {
-    await Promise.all(sockets.map((s) => s.close()));
-    await system?.close();
-  });
+describe('an idle socket (SOCKET_IDLE_SECONDS=2), on a clock the test moves', () => {
+  const clock = new ManualClock();
+  const h = useTestSystem({ SOCKET_IDLE_SECONDS: '2' }, { clock });
 
   it('is closed after the idle limit when it answers nothing, not even WebSocket pings; a silent healthy client stays; the user goes offline with lastSeen', async () => {
-    const [deaf, quiet, observer] = await Promise.all([registerUser(api), registerUser(api), registerUser(api)]);
+    const api = h.api();
+    const [deaf, quiet, observer] = await h.users(3, { known: false });
+    // The clock has not moved since the system started: the sweeps (every 500 ms) fall at 500, 1000, ... from here.
+    const start = clock.now().getTime();
     // `deaf` answers no WebSocket ping (a dead client); `quiet` sends nothing but its library answers pings, like wscat.
-    const deafSocket = await FeedClient.connect(system.wsUrl, deaf.token, undefined, { autoPong: false });
-    const lastHeard = Date.now(); // the first ping
-    const quietSocket = await FeedClient.connect(system.wsUrl, quiet.token);
-    sockets.push(deafSocket, quietSocket);
+    const deafSocket = await h.connect(deaf, undefined, { autoPong: false });
+    const quietSocket = await h.connect(quiet);
     await eventually(() => api.get(`/v1/users/${deaf.userId}/presence`, observer.token), (r) => r.body?.online === true);
+    /** One sweep later, once the quiet socket has its ping of that sweep (and has answered it). */
+    let sweeps = 0;
+    const sweep = async () => {
+      clock.advance(500);
+      sweeps++;
+      await quietSocket.waitFor(() => quietSocket.pings === sweeps);
+    };
 
-    await deafSocket.waitFor(() => deafSocket.closed !== undefined, 8_000);
+    // At 2 s of silence the deaf socket is pinged, not closed (the sweep pings what it does not close).
+    for (let i = 0; i < 4; i++) await sweep();
+    await deafSocket.waitFor(() => deafSocket.pings === 4);
+    expect(deafSocket.closed).toBeUndefined();
+    // The first sweep after 2 s of silence closes it.
+    await sweep();
+    await deafSocket.waitFor(() => deafSocket.closed !== undefined);
     expect(deafSocket.closed?.code).toBe(1001);
-    const closedAfter = Date.now() - lastHeard;
-    expect(closedAfter).toBeGreaterThanOrEqual(1_900);
-    expect(closedAfter).toBeLessThan(8_000);
 
+    // Offline once the presence grace (3 s) has passed, last seen when it was closed.
+    await eventually(async () => clock.hasTimeoutDueIn(3_000), (due) => due);
+    for (let i = 0; i < 6; i++) await sweep();
     const offline = await eventually(
       () => api.get(`/v1/users/${deaf.userId}/presence`, observer.token),
       (r) => r.body?.online === false && r.body?.lastSeen !== null,
     );
     expect(offline.status).toBe(200);
-    expect(offline.body.userId).toBe(deaf.userId);
-    expect(new Date(offline.body.lastSeen).toISOString()).toBe(offline.body.lastSeen);
-    expect(Date.parse(offline.body.lastSeen)).toBeGreaterThanOrEqual(lastHeard + 1_000);
-    expect(Date.parse(offline.body.lastSeen)).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(offline.body).toEqual({ userId: deaf.userId, online: false, lastSeen: new Date(start + 2_500).toISOString() });
 
-    // The server keeps pinging the quiet socket, which answers; three pings take longer than the limit.
-    await quietSocket.waitFor(() => quietSocket.pings >= 3, 8_000);
-    expect(Date.now() - lastHeard).toBeGreaterThan(2_000);
+    // The server kept pinging the quiet socket, which answered, far beyond the limit.
+    expect(quietSocket.pings).toBe(11);
     expect(quietSocket.closed).toBeUndefined();
     await quietSocket.ping();
     const quietPresence = await api.get(`/v1/users/${quiet.userId}/presence`, observer.token);

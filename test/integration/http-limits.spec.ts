@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, registerUser, type TestUser } from '../support/client.js';
+import { expectError } from '../support/expect.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
@@ -20,16 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
 });
-
-/** The protocol's error shape, with the status it must come with. */
-function expectError(result: { status: number; body: any }, status: number) {
-  expect(result.status, JSON.stringify(result.body)?.slice(0, 500)).toBe(status);
-  expect(Object.keys(result.body ?? {})).toEqual(['error']);
-  expect(Object.keys(result.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(typeof result.body.error.code).toBe('string');
-  expect(result.body.error.code.length).toBeGreaterThan(0);
-  expect(typeof result.body.error.message).toBe('string');
-}
 
 /** A JSON object whose serialisation is exactly `bytes` long. */
 function jsonOfSize(bytes: number, fields: Record<string, unknown> = {}): string {

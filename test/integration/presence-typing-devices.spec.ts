@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, eventually, FeedClient, HttpResult, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
-import { startTestSystem, TestSystem } from '../support/system.js';
-import type WebSocket from 'ws';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Api, clockPasses, eventually, FeedClient, registerUser, sendText, TestUser, handshakeStatus } from '../support/client.js';
+import { expectError } from '../support/expect.js';
+import { Harness, useTestSystem } from '../support/harness.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 /**
  * People, part 3: presence and last seen (devices, transitions, idle close, events vs heartbeats),
@@ -15,33 +16,10 @@ const TYPING_FRAME_KEYS = ['conversationId', 'state', 'type', 'userId'];
 const DEVICE_KEYS = ['current', 'deviceId', 'lastActiveAt', 'loggedInAt', 'name'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-
-function expectError(result: HttpResult, status: number, code?: string) {
-  expect(result.status, JSON.stringify(result.body)).toBe(status);
-  expect(typeof result.body?.error?.code).toBe('string');
-  expect(typeof result.body?.error?.message).toBe('string');
-  if (code) expect(result.body.error.code).toBe(code);
-}
-
-function harness(getSystem: () => TestSystem) {
-  const sockets: FeedClient[] = [];
-  const api = () => new Api(getSystem().baseUrl);
-  const h = {
-    sockets,
-    api,
-    /** Registers users and waits until the read models know them. */
-    async users(n: number): Promise<TestUser[]> {
-      const created = await Promise.all(Array.from({ length: n }, () => registerUser(api())));
-      for (const user of created) await eventually(() => api().get(`/v1/users/${user.userId}/profile`, user.token), (r) => r.status === 200);
-      return created;
-    },
-    async connect(user: TestUser, since?: string, options?: WebSocket.ClientOptions): Promise<FeedClient> {
-      const socket = await FeedClient.connect(getSystem().wsUrl, user.token, since, options);
-      sockets.push(socket);
-      return socket;
-    },
+/** Presence and conversations on top of the common harness. */
+function people<H extends Harness>(base: H) {
+  const api = base.api;
+  const h = Object.assign(base, {
     presence: (viewer: TestUser, owner: TestUser) => api().get(`/v1/users/${owner.userId}/presence`, viewer.token),
     async ownPresence(user: TestUser, online: boolean, notLastSeen: string | null = null) {
       return (
@@ -59,7 +37,7 @@ function harness(getSystem: () => TestSystem) {
       }
       return sent.conversationId;
     },
-  };
+  });
   return h;
 }
 
@@ -67,18 +45,11 @@ const presenceFramesOf = (socket: FeedClient, user: TestUser) => socket.ofType('
 const typingFramesIn = (socket: FeedClient, conversationId: string) => socket.ofType('typing').filter((f) => f.conversationId === conversationId);
 
 describe('presence, typing and devices', () => {
-  let system: TestSystem;
-  const h = harness(() => system);
+  const h = people(useTestSystem());
   let api: Api;
 
-  beforeAll(async () => {
-    system = await startTestSystem();
+  beforeAll(() => {
     api = h.api();
-  });
-
-  afterAll(async () => {
-    await Promise.all(h.sockets.map((s) => s.close()));
-    await system?.close();
   });
 
   describe('presence', () => {
@@ -100,7 +71,6 @@ describe('presence, typing and devices', () => {
       // A second device, then the first one goes: still online, no frame.
       const laptop = await h.connect(aliceLaptop);
       await phone.close();
-      await sleep(300);
       // A marker through the log: once it is in the history, the connection events before it are projected too.
       const m = await sendText(api, partner, alice, 'marker');
       await eventually(() => api.get(`/v1/conversations/${m.conversationId}/messages?afterSeq=${m.seq - 1}`, partner.token), (r) => r.body?.length === 1);
@@ -113,14 +83,15 @@ describe('presence, typing and devices', () => {
       expect(Object.keys(offline).sort()).toEqual(PRESENCE_FRAME_KEYS);
       expect(offline).toMatchObject({ type: 'presence', userId: alice.userId, online: false });
       expect(offline.lastSeen).toMatch(ISO);
-      expect(Date.parse(offline.lastSeen)).toBeGreaterThanOrEqual(closedAt - 1000);
+      // Not earlier than the laptop closed (the server's clock is this process's): the phone closing alone sent no offline frame.
+      expect(Date.parse(offline.lastSeen)).toBeGreaterThanOrEqual(closedAt);
       expect(Date.parse(offline.lastSeen)).toBeLessThanOrEqual(Date.now() + 1000);
       const seen = await eventually(() => h.presence(partner, alice), (r) => r.body?.online === false);
       expect(seen.body).toEqual({ userId: alice.userId, online: false, lastSeen: offline.lastSeen });
       // The stranger may read presence (everyone), but gets no frames: no shared conversation.
       expect((await h.presence(stranger, alice)).body).toEqual({ userId: alice.userId, online: false, lastSeen: offline.lastSeen });
 
-      await sleep(300);
+      // Marker: frames leave in the order of the changes, so once both have the marker coming online, nothing of Alice's is still on its way.
       await h.connect(marker);
       for (const socket of [partnerSocket, strangerSocket]) {
         await socket.waitFor(() => presenceFramesOf(socket, marker).length === 1);
@@ -136,7 +107,7 @@ describe('presence, typing and devices', () => {
       await h.ownPresence(alice, true);
       await socket.close();
       await h.ownPresence(alice, false);
-      const client = new pg.Client({ connectionString: system.databaseUrl });
+      const client = new pg.Client({ connectionString: h.system.databaseUrl });
       await client.connect();
       try {
         const { rows } = await client.query('SELECT type, data FROM es_events WHERE stream_id = $1 ORDER BY global_position', [`presence-${alice.userId}`]);
@@ -167,12 +138,13 @@ describe('presence, typing and devices', () => {
       await aliceSocket.waitFor(() => typingFramesIn(aliceSocket, aliceBob).length === 1);
       expect(typingFramesIn(aliceSocket, aliceBob)).toEqual([{ type: 'typing', conversationId: aliceBob, userId: bob.userId, state: 'typing' }]);
 
-      // Marker for Carol: Alice types in their own chat; nothing of the other chat came before it.
+      // Marker for Carol: Alice types in their own chat; nothing of the other chat came before it
+      // (typing frames leave in the order they were published).
       aliceSocket.send({ type: 'typing', conversationId: aliceCarol, state: 'typing' });
       await carolSocket.waitFor(() => typingFramesIn(carolSocket, aliceCarol).length === 1);
-      await sleep(200);
       expect(carolSocket.ofType('typing')).toEqual([{ type: 'typing', conversationId: aliceCarol, userId: alice.userId, state: 'typing' }]);
-      // No echo to the sending socket, and no errors.
+      // No echo to the sending socket, and no errors: a pong answers after anything sent before it.
+      await Promise.all([aliceSocket.ping(), bobSocket.ping()]);
       expect(aliceSocket.ofType('typing').filter((f) => f.userId === alice.userId)).toEqual([]);
       expect([...aliceSocket.ofType('error'), ...bobSocket.ofType('error')]).toEqual([]);
       // Never stored: nothing in history, nothing replayed from a cursor.
@@ -214,7 +186,6 @@ describe('presence, typing and devices', () => {
       // Marker for Dave: Alice types in their direct chat.
       aliceSocket.send({ type: 'typing', conversationId: aliceDave, state: 'typing' });
       await daveSocket.waitFor(() => typingFramesIn(daveSocket, aliceDave).length === 1);
-      await sleep(200);
       expect(typingFramesIn(daveSocket, groupId).slice(daveBefore), 'a removed member still receives the group\'s typing frames').toEqual([]);
     });
 
@@ -246,7 +217,7 @@ describe('presence, typing and devices', () => {
       // Marker: Alice types to Bob; Bob got nothing from Mallory before it.
       aliceSocket.send({ type: 'typing', conversationId: aliceBob, state: 'typing' });
       await bobSocket.waitFor(() => bobSocket.ofType('typing').length >= 1);
-      await sleep(200);
+      await aliceSocket.ping();
       expect(bobSocket.ofType('typing')).toEqual([{ type: 'typing', conversationId: aliceBob, userId: alice.userId, state: 'typing' }]);
       expect(aliceSocket.ofType('typing').filter((f) => f.userId === mallory.userId)).toEqual([]);
     });
@@ -266,7 +237,6 @@ describe('presence, typing and devices', () => {
       // The other device of the same user is not limited: its frame is the marker.
       laptopSocket.send({ type: 'typing', conversationId: aliceBob, state: 'paused' });
       await bobSocket.waitFor(() => bobSocket.ofType('typing').some((f) => f.state === 'paused'));
-      await sleep(300);
       const relayed = typingFramesIn(bobSocket, aliceBob);
       expect(relayed.length).toBe(11);
       // The ten accepted frames (five of each state; their relay order is not promised), then the marker.
@@ -278,45 +248,6 @@ describe('presence, typing and devices', () => {
       await aliceSocket.ping();
     });
 
-    it('relays "paused" when an indicator is not renewed within 5 s; renewing extends it; an explicit paused ends it', async () => {
-      const [a1, b1, a2, b2, a3, b3] = await h.users(6);
-      const [c1, c2, c3] = await Promise.all([h.chat(a1, b1), h.chat(a2, b2), h.chat(a3, b3)]);
-      const [s1, r1, s2, r2, s3, r3] = await Promise.all([a1, b1, a2, b2, a3, b3].map((u) => h.connect(u)));
-      const pausedAt = (socket: FeedClient, conversationId: string) => socket.ofType('typing').filter((f) => f.conversationId === conversationId && f.state === 'paused');
-
-      const t0 = Date.now();
-      s1.send({ type: 'typing', conversationId: c1, state: 'typing' }); // expires on its own
-      s2.send({ type: 'typing', conversationId: c2, state: 'recording' }); // renewed after 3 s
-      s3.send({ type: 'typing', conversationId: c3, state: 'typing' }); // paused by the client after 1 s
-      await Promise.all([r1.waitFor(() => typingFramesIn(r1, c1).length === 1), r2.waitFor(() => typingFramesIn(r2, c2).length === 1), r3.waitFor(() => typingFramesIn(r3, c3).length === 1)]);
-      await sleep(Math.max(0, t0 + 1000 - Date.now()));
-      s3.send({ type: 'typing', conversationId: c3, state: 'paused' });
-      await sleep(Math.max(0, t0 + 3000 - Date.now()));
-      const renewedAt = Date.now();
-      s2.send({ type: 'typing', conversationId: c2, state: 'recording' });
-
-      await r1.waitFor(() => pausedAt(r1, c1).length === 1, 8_000);
-      const expiredAfter = Date.now() - t0;
-      expect(expiredAfter).toBeGreaterThanOrEqual(4_500);
-      expect(expiredAfter).toBeLessThan(7_500);
-      expect(pausedAt(r1, c1)[0]).toEqual({ type: 'typing', conversationId: c1, userId: a1.userId, state: 'paused' });
-      // The renewed one is still on at that moment.
-      expect(pausedAt(r2, c2)).toEqual([]);
-      await r2.waitFor(() => pausedAt(r2, c2).length === 1, 8_000);
-      const renewedExpiredAfter = Date.now() - renewedAt;
-      expect(renewedExpiredAfter).toBeGreaterThanOrEqual(4_500);
-      expect(renewedExpiredAfter).toBeLessThan(7_500);
-      expect(typingFramesIn(r2, c2).map((f) => f.state)).toEqual(['recording', 'recording', 'paused']);
-
-      // The explicitly paused one got exactly that one paused, no later automatic one.
-      await sleep(Math.max(0, t0 + 7_000 - Date.now()));
-      s3.send({ type: 'typing', conversationId: c3, state: 'recording' });
-      await r3.waitFor(() => typingFramesIn(r3, c3).some((f) => f.state === 'recording'));
-      expect(typingFramesIn(r3, c3).map((f) => f.state)).toEqual(['typing', 'paused', 'recording']);
-      s3.send({ type: 'typing', conversationId: c3, state: 'paused' });
-      // And the one that expired relays nothing more.
-      expect(typingFramesIn(r1, c1).map((f) => f.state)).toEqual(['typing', 'paused']);
-    }, 30_000);
   });
 
   describe('devices', () => {
@@ -349,7 +280,8 @@ describe('presence, typing and devices', () => {
       const whenConnected = Date.parse(active.body.find((d: any) => d.deviceId === laptop.deviceId).lastActiveAt);
       expect(whenConnected).toBeGreaterThanOrEqual(connectedAt - 1000);
       expect(whenConnected).toBeLessThanOrEqual(Date.now() + 1000);
-      await sleep(1500);
+      // The laptop leaves later than it came: closing is stamped after the connection.
+      await clockPasses(new Date(whenConnected).toISOString());
       const closedAt = Date.now();
       await socket.close();
       const left = await eventually(
@@ -379,13 +311,13 @@ describe('presence, typing and devices', () => {
 
       await laptopSocket.waitFor(() => laptopSocket.closed !== undefined, 5_000);
       expect(laptopSocket.closed!.code).toBe(4401);
-      expect(await handshakeStatus(`${system.wsUrl}?token=${encodeURIComponent(laptop.token)}`)).toBe(401);
+      expect(await handshakeStatus(`${h.system.wsUrl}?token=${encodeURIComponent(laptop.token)}`)).toBe(401);
 
       // The other device is untouched.
       expect(phoneSocket.closed).toBeUndefined();
       await phoneSocket.ping();
       expect((await api.get('/v1/me', alice.token)).status).toBe(200);
-      expect(await handshakeStatus(`${system.wsUrl}?token=${encodeURIComponent(alice.token)}`)).toBe(101);
+      expect(await handshakeStatus(`${h.system.wsUrl}?token=${encodeURIComponent(alice.token)}`)).toBe(101);
       const list = await eventually(() => api.get('/v1/me/devices', alice.token), (r) => r.body?.length === 1);
       expect(list.body.map((d: any) => d.deviceId)).toEqual([alice.deviceId]);
     });
@@ -409,45 +341,88 @@ describe('presence, typing and devices', () => {
   });
 });
 
-describe('an idle socket (SOCKET_IDLE_SECONDS=2)', () => {
-  let system: TestSystem;
-  const h = harness(() => system);
+describe('typing expiry, on a clock the test moves', () => {
+  const clock = new ManualClock();
+  const h = people(useTestSystem({}, { clock }));
 
-  beforeAll(async () => {
-    system = await startTestSystem({ SOCKET_IDLE_SECONDS: '2' });
-  });
+  it('relays "paused" when an indicator is not renewed within 5 s; renewing extends it; an explicit paused ends it', async () => {
+    const [a1, b1, a2, b2, a3, b3] = await h.users(6);
+    const [c1, c2, c3] = await Promise.all([h.chat(a1, b1), h.chat(a2, b2), h.chat(a3, b3)]);
+    const [s1, r1, s2, r2, s3, r3] = await Promise.all([a1, b1, a2, b2, a3, b3].map((u) => h.connect(u)));
+    const states = (socket: FeedClient, conversationId: string) => typingFramesIn(socket, conversationId).map((f) => f.state);
 
-  afterAll(async () => {
-    await Promise.all(h.sockets.map((s) => s.close()));
-    await system?.close();
+    s1.send({ type: 'typing', conversationId: c1, state: 'typing' }); // expires on its own
+    s2.send({ type: 'typing', conversationId: c2, state: 'recording' }); // renewed after 3 s
+    s3.send({ type: 'typing', conversationId: c3, state: 'typing' }); // paused by the client after 1 s
+    // Relayed once its expiry is set: from here the clock decides.
+    await Promise.all([r1.waitFor(() => states(r1, c1).length === 1), r2.waitFor(() => states(r2, c2).length === 1), r3.waitFor(() => states(r3, c3).length === 1)]);
+    clock.advance(1_000);
+    s3.send({ type: 'typing', conversationId: c3, state: 'paused' });
+    await r3.waitFor(() => states(r3, c3).length === 2);
+    clock.advance(2_000);
+    s2.send({ type: 'typing', conversationId: c2, state: 'recording' });
+    await r2.waitFor(() => states(r2, c2).length === 2);
+
+    // 5 s after it was sent (to the millisecond in the relay's unit test).
+    clock.advance(2_000);
+    await r1.waitFor(() => states(r1, c1).length === 2);
+    expect(typingFramesIn(r1, c1)[1]).toEqual({ type: 'typing', conversationId: c1, userId: a1.userId, state: 'paused' });
+    // 5 s after the renewal.
+    clock.advance(3_000);
+    await r2.waitFor(() => states(r2, c2).length === 3);
+    expect(states(r2, c2)).toEqual(['recording', 'recording', 'paused']);
+
+    // The explicitly paused one got exactly that one paused, no later automatic one: its next frame is next.
+    s3.send({ type: 'typing', conversationId: c3, state: 'recording' });
+    await r3.waitFor(() => states(r3, c3).includes('recording'));
+    expect(states(r3, c3)).toEqual(['typing', 'paused', 'recording']);
+    s3.send({ type: 'typing', conversationId: c3, state: 'paused' });
+    // And the one that expired relays nothing more.
+    expect(states(r1, c1)).toEqual(['typing', 'paused']);
+    expect([s1, r1, s2, r2, s3, r3].flatMap((s) => s.ofType('error'))).toEqual([]);
   });
+});
+
+describe('an idle socket (SOCKET_IDLE_SECONDS=2), on a clock the test moves', () => {
+  const clock = new ManualClock();
+  const h = people(useTestSystem({ SOCKET_IDLE_SECONDS: '2' }, { clock }));
 
   it('is closed after the idle limit when it answers nothing (not even WebSocket pings) and its user goes offline: conversation partners get a presence frame with last seen at that moment', async () => {
     const [silent, partner] = await h.users(2);
     await h.chat(silent, partner);
+    // The clock has not moved since the system started: the sweeps (every 500 ms) fall at 500, 1000, ... from here.
+    const start = clock.now().getTime();
     const partnerSocket = await h.connect(partner);
-    const keepAlive = setInterval(() => partnerSocket.send({ type: 'ping' }), 500);
-    try {
-      const silentSocket = await h.connect(silent, undefined, { autoPong: false });
-      const lastHeard = Date.now();
-      await partnerSocket.waitFor(() => presenceFramesOf(partnerSocket, silent).length === 1);
-      expect(presenceFramesOf(partnerSocket, silent)[0]).toEqual({ type: 'presence', userId: silent.userId, online: true, lastSeen: null });
+    const silentSocket = await h.connect(silent, undefined, { autoPong: false });
+    await partnerSocket.waitFor(() => presenceFramesOf(partnerSocket, silent).length === 1);
+    expect(presenceFramesOf(partnerSocket, silent)[0]).toEqual({ type: 'presence', userId: silent.userId, online: true, lastSeen: null });
+    /** One sweep later; the partner speaks after each (a ping frame), the silent socket never. */
+    const sweep = async () => {
+      clock.advance(500);
+      await partnerSocket.ping();
+    };
 
-      await silentSocket.waitFor(() => silentSocket.closed !== undefined, 8_000);
-      const closedAt = Date.now();
-      expect(closedAt - lastHeard).toBeGreaterThanOrEqual(1_900);
-      await partnerSocket.waitFor(() => presenceFramesOf(partnerSocket, silent).length === 2, 5_000);
-      const offline = presenceFramesOf(partnerSocket, silent)[1];
-      expect(offline).toMatchObject({ type: 'presence', userId: silent.userId, online: false });
-      expect(Date.parse(offline.lastSeen)).toBeGreaterThanOrEqual(lastHeard + 1_900);
-      expect(Date.parse(offline.lastSeen)).toBeLessThanOrEqual(closedAt + 1_000);
-      const seen = await eventually(() => h.presence(partner, silent), (r) => r.body?.online === false);
-      expect(seen.body).toEqual({ userId: silent.userId, online: false, lastSeen: offline.lastSeen });
-      // The pinging partner is still connected and online.
-      expect(partnerSocket.closed).toBeUndefined();
-      expect((await h.presence(silent, partner)).body).toMatchObject({ userId: partner.userId, online: true });
-    } finally {
-      clearInterval(keepAlive);
+    // At 2 s of silence it is pinged, not closed (the sweep pings what it does not close).
+    for (let pings = 1; pings <= 4; pings++) {
+      await sweep();
+      await silentSocket.waitFor(() => silentSocket.pings === pings);
     }
+    expect(silentSocket.closed).toBeUndefined();
+    // The first sweep after 2 s of silence closes it.
+    await sweep();
+    await silentSocket.waitFor(() => silentSocket.closed !== undefined);
+    expect(silentSocket.closed!.code).toBe(1001);
+
+    // Offline once the presence grace (3 s) has passed, last seen when it was closed.
+    await eventually(async () => clock.hasTimeoutDueIn(3_000), (due) => due);
+    for (let i = 0; i < 6; i++) await sweep();
+    await partnerSocket.waitFor(() => presenceFramesOf(partnerSocket, silent).length === 2);
+    const closedAt = new Date(start + 2_500).toISOString();
+    expect(presenceFramesOf(partnerSocket, silent)[1]).toEqual({ type: 'presence', userId: silent.userId, online: false, lastSeen: closedAt });
+    const seen = await eventually(() => h.presence(partner, silent), (r) => r.body?.online === false);
+    expect(seen.body).toEqual({ userId: silent.userId, online: false, lastSeen: closedAt });
+    // The partner, who spoke, is still connected and online.
+    expect(partnerSocket.closed).toBeUndefined();
+    expect((await h.presence(silent, partner)).body).toMatchObject({ userId: partner.userId, online: true });
   });
 });

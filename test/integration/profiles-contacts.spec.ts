@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, eventually, FeedClient, HttpResult, registerUser, sendText, TestUser, uniquePhone } from '../support/client.js';
-import { startTestSystem, TestSystem } from '../support/system.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Api, eventually, FeedClient, registerUser, sendText, TestUser, uniquePhone } from '../support/client.js';
+import { expectError } from '../support/expect.js';
+import { Harness, useTestSystem } from '../support/harness.js';
 
 /**
  * People, part 1: profiles (own and others', as privacy allows), profile frames on the feed, and
@@ -20,31 +21,10 @@ type Audience = 'everyone' | 'contacts' | 'nobody';
 let nextFiller = randomInt(0, 5000);
 const unregisteredPhone = () => `+1650555${String(nextFiller++ % 10_000).padStart(4, '0')}`;
 
-function expectError(result: HttpResult, status: number, fields: string[] = []) {
-  expect(result.status, JSON.stringify(result.body)).toBe(status);
-  expect(typeof result.body?.error?.code).toBe('string');
-  expect(typeof result.body?.error?.message).toBe('string');
-  const details = JSON.stringify(result.body.error.details ?? null);
-  for (const field of fields) expect(details, `details should name "${field}"`).toContain(`"${field}"`);
-}
-
-function harness(getSystem: () => TestSystem) {
-  const sockets: FeedClient[] = [];
-  const api = () => new Api(getSystem().baseUrl);
-  const h = {
-    sockets,
-    api,
-    /** Registers users and waits until the read models know them (discovery and profiles read those). */
-    async users(n: number): Promise<TestUser[]> {
-      const users = await Promise.all(Array.from({ length: n }, () => registerUser(api())));
-      for (const user of users) await eventually(() => api().get(`/v1/users/${user.userId}/profile`, user.token), (r) => r.status === 200);
-      return users;
-    },
-    async connect(user: TestUser, since?: string) {
-      const socket = await FeedClient.connect(getSystem().wsUrl, user.token, since);
-      sockets.push(socket);
-      return socket;
-    },
+/** Profiles, privacy, contacts and blocks on top of the common harness. */
+function people<H extends Harness>(base: H) {
+  const api = base.api;
+  const h = Object.assign(base, {
     patchProfile: (user: TestUser, body: unknown) => api().request('PATCH', '/v1/me/profile', body, user.token),
     patchPrivacy: (user: TestUser, body: unknown) => api().request('PATCH', '/v1/me/privacy', body, user.token),
     profile: (viewer: TestUser, owner: TestUser) => api().get(`/v1/users/${owner.userId}/profile`, viewer.token),
@@ -72,23 +52,16 @@ function harness(getSystem: () => TestSystem) {
       await socket.waitFor(() => socket.ofType('message').some((f) => f.message.body === body));
       return socket.frames.findIndex((f) => f.type === 'message' && f.message.body === body);
     },
-  };
+  });
   return h;
 }
 
 describe('profiles and contact discovery', () => {
-  let system: TestSystem;
-  const h = harness(() => system);
+  const h = people(useTestSystem());
   let api: Api;
 
-  beforeAll(async () => {
-    system = await startTestSystem();
+  beforeAll(() => {
     api = h.api();
-  });
-
-  afterAll(async () => {
-    await Promise.all(h.sockets.map((s) => s.close()));
-    await system?.close();
   });
 
   describe('profiles', () => {
@@ -351,16 +324,7 @@ describe('profiles and contact discovery', () => {
 });
 
 describe('contact discovery rate limit (CONTACT_SYNCS_PER_MINUTE=2)', () => {
-  let system: TestSystem;
-  const h = harness(() => system);
-
-  beforeAll(async () => {
-    system = await startTestSystem({ CONTACT_SYNCS_PER_MINUTE: '2' });
-  });
-
-  afterAll(async () => {
-    await system?.close();
-  });
+  const h = people(useTestSystem({ CONTACT_SYNCS_PER_MINUTE: '2' }));
 
   it('answers 429 with Retry-After beyond the limit, per user', async () => {
     const [alice, bob, target] = await h.users(3);

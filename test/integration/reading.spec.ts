@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
+import { Api, clockPasses, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
 
 /** docs/protocol.md, "Reading": the inbox, message history and presence. */
@@ -13,7 +13,8 @@ let api: Api;
 const sockets: FeedClient[] = [];
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  // Disconnects are recorded 200 ms after a device's last socket closed, not 3 s: presence tests wait for them.
+  system = await startTestSystem({ PRESENCE_GRACE_MS: '200' });
   api = new Api(system.baseUrl);
 });
 
@@ -21,8 +22,6 @@ afterAll(async () => {
   await Promise.all(sockets.map((s) => s.close()));
   await system?.close();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function inbox(user: TestUser) {
   return api.get('/v1/conversations', user.token);
@@ -82,23 +81,24 @@ describe('GET /v1/conversations', () => {
 
   it('orders conversations by most recent activity first', async () => {
     const [alice, bob, carol, dave] = await Promise.all([registerUser(api), registerUser(api), registerUser(api), registerUser(api)]);
+    // Each send is stamped later than the one before (the server's clock is this process's).
     const toBob = await sendText(api, alice, bob, 'to bob');
-    await sleep(5);
+    await clockPasses(toBob.sentAt);
     const toCarol = await sendText(api, alice, carol, 'to carol');
-    await sleep(5);
+    await clockPasses(toCarol.sentAt);
     const toDave = await sendText(api, alice, dave, 'to dave');
 
     let result = await eventually(() => inbox(alice), (r) => r.status === 200 && r.body.length === 3);
     expect(result.body.map((c: any) => c.peerUserId)).toEqual([dave.userId, carol.userId, bob.userId]);
     expect(result.body.map((c: any) => c.conversationId)).toEqual([toDave.conversationId, toCarol.conversationId, toBob.conversationId]);
 
-    await sleep(5);
+    await clockPasses(toDave.sentAt);
     const fromBob = await sendText(api, bob, alice, 'bob again');
     result = await eventually(() => inbox(alice), (r) => r.status === 200 && r.body[0]?.lastMessage?.messageId === fromBob.messageId);
     expect(result.body.map((c: any) => c.peerUserId)).toEqual([bob.userId, dave.userId, carol.userId]);
     expect(result.body[0]).toMatchObject({ lastSeq: 2, lastMessage: { seq: 2, senderId: bob.userId, body: 'bob again' } });
 
-    await sleep(5);
+    await clockPasses(fromBob.sentAt);
     await sendText(api, carol, alice, 'carol replies');
     result = await eventually(() => inbox(alice), (r) => r.status === 200 && r.body[0]?.peerUserId === carol.userId);
     expect(result.body.map((c: any) => c.peerUserId)).toEqual([carol.userId, bob.userId, dave.userId]);
@@ -298,11 +298,12 @@ describe('GET /v1/users/{userId}/presence', () => {
     sockets.push(first, second);
     await eventually(() => api.get(`/v1/users/${alice.userId}/presence`, bob.token), (r) => r.body?.online === true);
 
+    const lastActive = async (deviceId: string) =>
+      (await api.get('/v1/me/devices', alice.token)).body?.find((d: any) => d.deviceId === deviceId)?.lastActiveAt as string | null | undefined;
+    const connectedAt = await eventually(() => lastActive(alice.deviceId), (at) => typeof at === 'string');
     await first.close();
-    await sleep(300);
-    // A marker through the log: once it is in the history, the disconnect before it is projected too.
-    const marker = await sendText(api, bob, alice, 'marker');
-    await eventually(() => history(bob, marker.conversationId, `?afterSeq=${marker.seq - 1}`), (r) => r.body?.length === 1);
+    // Once the first device's disconnect is recorded (after the presence grace), reads see it (they wait for their writes' projection).
+    await eventually(() => lastActive(alice.deviceId), (at) => at !== connectedAt);
     const stillOnline = await api.get(`/v1/users/${alice.userId}/presence`, bob.token);
     expect(stillOnline.body).toMatchObject({ userId: alice.userId, online: true });
 

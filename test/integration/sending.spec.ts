@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, type TestUser } from '../support/client.js';
+import { expectError } from '../support/expect.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
@@ -28,16 +29,6 @@ function expectSent(result: { status: number; body: any }, status = 201) {
   expect(result.body).toEqual({ messageId: expect.any(String), conversationId: expect.any(String), seq: expect.any(Number), sentAt: expect.any(String) });
   expect(result.body.sentAt).toMatch(ISO_UTC);
   expect(Number.isInteger(result.body.seq)).toBe(true);
-}
-
-/** The protocol's error shape, with the status it must come with. */
-function expectError(result: { status: number; body: any }, status: number) {
-  expect(result.status, JSON.stringify(result.body)).toBe(status);
-  expect(Object.keys(result.body ?? {})).toEqual(['error']);
-  expect(Object.keys(result.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(typeof result.body.error.code).toBe('string');
-  expect(result.body.error.code.length).toBeGreaterThan(0);
-  expect(typeof result.body.error.message).toBe('string');
 }
 
 /** "details name each bad field": a list of {field} entries, or an object keyed by field. */

@@ -10,7 +10,6 @@ import { AppProcess, spawnApp } from '../support/processes.js';
  */
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 
 describe('presence, typing and device logout across processes', () => {
@@ -91,11 +90,11 @@ describe('presence, typing and device logout across processes', () => {
     await aliceOnA.waitFor(() => aliceOnA.ofType('typing').length === 1);
     expect(aliceOnA.ofType('typing')).toEqual([{ type: 'typing', conversationId, userId: bob.userId, state: 'recording' }]);
 
-    await bobOnB.waitFor(() => bobOnB.ofType('typing').length === 2, 8_000);
+    // Never before 5 s (the expiry is set after the frame was sent); exactly at 5 s is tested on a clock moved by hand.
+    await bobOnB.waitFor(() => bobOnB.ofType('typing').length === 2, 10_000);
     const expiredAfter = Date.now() - sentAt;
     expect(bobOnB.ofType('typing')[1]).toEqual({ type: 'typing', conversationId, userId: alice.userId, state: 'paused' });
-    expect(expiredAfter).toBeGreaterThanOrEqual(4_500);
-    expect(expiredAfter).toBeLessThan(7_500);
+    expect(expiredAfter).toBeGreaterThanOrEqual(5_000);
     expect([...aliceOnA.ofType('error'), ...bobOnB.ofType('error')]).toEqual([]);
   }, 30_000);
 
@@ -123,10 +122,10 @@ describe('presence, typing and device logout across processes', () => {
     expect(await handshakeStatus(`${wsA()}?token=${encodeURIComponent(laptop.token)}`)).toBe(401);
     expect(await handshakeStatus(`${wsB()}?token=${encodeURIComponent(laptop.token)}`)).toBe(401);
 
-    // The phone is untouched.
-    await sleep(100);
-    expect(phoneOnA.closed).toBeUndefined();
+    // The phone is untouched: query-api A refused the laptop's handshake, so it knew of the logout, and
+    // closes a device's sockets as it learns of it; a pong now comes after any close it sent.
     await phoneOnA.ping();
+    expect(phoneOnA.closed).toBeUndefined();
     expect((await new Api(queryB.url).get('/v1/me', alice.token)).status).toBe(200);
   });
 });

@@ -178,3 +178,11 @@ export function handshakeStatus(url: string): Promise<number> {
     socket.on('error', (error) => reject(error));
   });
 }
+
+/**
+ * Resolves once this process's clock reads later than `time` (an ISO instant the server
+ * stamped): what happens next is stamped later. At most a millisecond.
+ */
+export async function clockPasses(time: string): Promise<void> {
+  while (Date.now() <= Date.parse(time)) await new Promise((resolve) => setImmediate(resolve));
+}

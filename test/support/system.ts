@@ -4,6 +4,7 @@ import { CommandApiModule } from '../../libs/command-api/src/command-api.module.
 import { protocolWebSocket } from '../../libs/gateway/src/protocol-ws-adapter.js';
 import { ProjectorModule } from '../../libs/projections/src/projector.module.js';
 import { QueryApiModule } from '../../libs/query-api/src/query-api.module.js';
+import type { Clock } from '../../libs/domain/src/clock.js';
 import { connectRuntime, startApp } from '../../libs/platform/src/bootstrap.js';
 import { loadConfig } from '../../libs/platform/src/config.js';
 import { createLogger } from '../../libs/platform/src/logger.js';
@@ -27,14 +28,15 @@ export interface TestSystem {
 
 /**
  * The whole system in this process (as `npm start` runs it) on a fresh database of the test
- * cluster, over real HTTP and WebSockets on a free port.
+ * cluster, over real HTTP and WebSockets on a free port. A test that checks a time window
+ * passes a `ManualClock` and moves time itself.
  */
-export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestSystem> {
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   const port = await freePort();
   const config = loadConfig({ LOG_LEVEL: 'error', ...env, PORT: String(port) });
   const logger = createLogger(config.LOG_LEVEL, 'test');
-  const runtime = await connectRuntime({ config, logger, databaseUrl, secrets: TEST_SECRETS });
+  const runtime = await connectRuntime({ config, logger, databaseUrl, secrets: TEST_SECRETS, clock: options.clock });
   let app: INestApplication;
   try {
     app = await startApp(runtime, { name: 'test', modules: [CommandApiModule, QueryApiModule, ProjectorModule, AnalyticsPublisherModule], websocket: protocolWebSocket });

@@ -1,4 +1,5 @@
 import type { Role } from '../../auth/src/role-tokens.js';
+import { Clock, systemClock } from '../../domain/src/clock.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 
 /** Every audit read is a fact in this stream. */
@@ -30,11 +31,11 @@ export interface AuditReadView extends Omit<AuditRead['data'], never> {
 export class AuditLog {
   constructor(
     private readonly store: EventStore,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async record(read: Omit<AuditRead['data'], 'at'>): Promise<void> {
-    const event: AuditRead = { type: 'AuditRead', data: { ...read, at: this.clock().toISOString() } };
+    const event: AuditRead = { type: 'AuditRead', data: { ...read, at: this.clock.now().toISOString() } };
     await this.store.append(AUDIT_LOG_STREAM, [event], 'any');
   }
 

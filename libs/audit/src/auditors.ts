@@ -1,3 +1,4 @@
+import { Clock, systemClock } from '../../domain/src/clock.js';
 import { DomainError, invalid } from '../../domain/src/errors.js';
 import type { Role } from '../../auth/src/role-tokens.js';
 import { EventStore, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
@@ -52,13 +53,13 @@ export class AuditorDirectory {
 
   constructor(
     private readonly store: EventStore,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(name: string, role: Role): Promise<RegisteredAuditor> {
     for (let attempt = 0; ; attempt++) {
       await this.refresh();
-      const events = decideCreateAuditor({ name, role, now: this.clock() }, this.state);
+      const events = decideCreateAuditor({ name, role, now: this.clock.now() }, this.state);
       try {
         await this.store.append(AUDITORS_STREAM, events, this.version);
         await this.refresh();

@@ -7,6 +7,7 @@ import { runAdminCommand, UsageError } from '../src/admin-commands.js';
 import { AUDITORS_STREAM, AuditorDirectory, decideCreateAuditor, evolveAuditorRegistry, initialAuditorRegistry } from '../src/auditors.js';
 import { AUDIT_LOG_STREAM, AuditLog } from '../src/audit-log.js';
 import { testEventStore } from '../../../test/support/audit-events.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 
 const SECRET = 'auditor-test-secret-that-is-long-enough-0123456789';
 const now = new Date('2025-03-01T12:00:00Z');
@@ -93,7 +94,7 @@ describe('auditors and the audit log in the event store', () => {
   });
 
   it('audit reads are recorded as events and listed with a cursor, by auditor', async () => {
-    const log = new AuditLog(store, () => now);
+    const log = new AuditLog(store, new ManualClock(now.toISOString()));
     await log.record({ auditor: 'carol', role: 'auditor', route: 'GET /v1/audit/events', path: '/v1/audit/events', query: { type: 'MessageSent' } });
     await log.record({ auditor: 'erin', role: 'auditor', route: 'GET /v1/audit/events', path: '/v1/audit/events', query: {} });
     await log.record({ auditor: 'carol', role: 'auditor', route: 'GET /v1/audit/reads', path: '/v1/audit/reads', query: {} });

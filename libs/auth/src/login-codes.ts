@@ -1,5 +1,6 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { Clock, systemClock } from '../../domain/src/clock.js';
 import { DomainError } from '../../domain/src/errors.js';
 import { AuthenticationError } from './tokens.js';
 
@@ -25,12 +26,12 @@ export class LoginCodes {
   constructor(
     private readonly db: DataSource,
     private readonly policy: LoginCodePolicy,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Issues a fresh code for the phone (replacing any earlier one) and returns it. */
   async issue(phone: string): Promise<string> {
-    const now = this.clock();
+    const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       // Serialise requests for one phone so concurrent ones cannot both slip under the limit.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [phone]);
@@ -57,7 +58,7 @@ export class LoginCodes {
 
   /** Consumes the phone's code if `code` matches; a wrong guess counts against the code. */
   async consume(phone: string, code: string): Promise<void> {
-    const now = this.clock();
+    const now = this.clock.now();
     // The outcome is decided inside the transaction and raised after it commits, so a wrong
     // guess's count is kept.
     const outcome = await this.db.transaction(async (tx): Promise<'ok' | 'missing' | 'void' | 'wrong'> => {

@@ -12,6 +12,7 @@ import { CommandHandlersModule } from '../../commands/src/command-handlers.modul
 import { UserDirectory } from '../../commands/src/user-directory.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
 import type { Runtime } from '../../platform/src/runtime.js';
+import { Clock, CLOCK } from '../../domain/src/clock.js';
 import { AuthController } from './auth.controller.js';
 import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
@@ -55,30 +56,31 @@ import { MessagesController } from './messages.controller.js';
     },
     {
       provide: LogInHandler,
-      inject: [AggregateStore, DataSource, TokenService, RUNTIME],
-      useFactory: (aggregates: AggregateStore, db: DataSource, tokens: TokenService, runtime: Runtime) =>
+      inject: [AggregateStore, DataSource, TokenService, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, db: DataSource, tokens: TokenService, runtime: Runtime, clock: Clock) =>
         new LogInHandler(
           aggregates,
           new LoginCodes(db, {
             ttlSeconds: runtime.config.CODE_TTL_SECONDS,
             perPhonePerHour: runtime.config.CODES_PER_PHONE_PER_HOUR,
             maxAttempts: runtime.config.CODE_ATTEMPTS,
-          }),
+          }, clock),
           tokens,
           runtime.secrets.idSecret,
+          clock,
         ),
     },
     {
       provide: PeopleHandler,
-      inject: [AggregateStore, UserDirectory, RUNTIME],
-      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime) =>
-        new PeopleHandler(aggregates, users, runtime.secrets.idSecret),
+      inject: [AggregateStore, UserDirectory, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime, clock: Clock) =>
+        new PeopleHandler(aggregates, users, runtime.secrets.idSecret, clock),
     },
     {
       provide: GroupCommandsHandler,
-      inject: [AggregateStore, UserDirectory, RUNTIME],
-      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime) =>
-        new GroupCommandsHandler(aggregates, users, runtime.config.GROUP_MAX_MEMBERS),
+      inject: [AggregateStore, UserDirectory, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, users: UserDirectory, runtime: Runtime, clock: Clock) =>
+        new GroupCommandsHandler(aggregates, users, runtime.config.GROUP_MAX_MEMBERS, clock),
     },
   ],
 })

@@ -1,5 +1,6 @@
 import {
   acknowledgeableSeq,
+  Clock,
   decideAcknowledgeReceipt,
   forbidden,
   isGroupConversation,
@@ -8,6 +9,7 @@ import {
   readReceiptsShared,
   sendersSeenBy,
   streams,
+  systemClock,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
 import { DirectConversationAggregate, GroupAggregate, PrivacyAggregate, ReceiptWatermarkAggregate } from './aggregates.js';
@@ -15,14 +17,14 @@ import { DirectConversationAggregate, GroupAggregate, PrivacyAggregate, ReceiptW
 export class AcknowledgeReceiptHandler {
   constructor(
     private readonly aggregates: AggregateStore,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async acknowledge(userId: string, conversationId: string, kind: ReceiptKind, upToSeq: number): Promise<void> {
     const { lastSeq, peerId, concerned } = await this.scope(userId, conversationId);
     const readReceiptsShared = peerId === undefined || (await this.readReceiptsShared(userId, peerId));
     return this.aggregates.execute(streams.receipts(conversationId, userId), ReceiptWatermarkAggregate, (state) => ({
-      events: decideAcknowledgeReceipt({ conversationId, userId, kind, upToSeq, lastSeq, readReceiptsShared, concerned, now: this.clock() }, state),
+      events: decideAcknowledgeReceipt({ conversationId, userId, kind, upToSeq, lastSeq, readReceiptsShared, concerned, now: this.clock.now() }, state),
       result: undefined,
     }));
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock, CLOCK } from '../../domain/src/clock.js';
 import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
 import { AcknowledgeReceiptHandler } from './acknowledge-receipt.handler.js';
 import { AggregateStore } from './aggregate-store.js';
@@ -16,10 +17,14 @@ import { UserDirectory } from './user-directory.js';
     { provide: UserDirectory, inject: [EVENT_STORE, DataSource], useFactory: (store: EventStore, db: DataSource) => new UserDirectory(store, db) },
     {
       provide: SendMessageHandler,
-      inject: [AggregateStore, UserDirectory],
-      useFactory: (a: AggregateStore, users: UserDirectory) => new SendMessageHandler(a, users),
+      inject: [AggregateStore, UserDirectory, CLOCK],
+      useFactory: (a: AggregateStore, users: UserDirectory, clock: Clock) => new SendMessageHandler(a, users, clock),
     },
-    { provide: AcknowledgeReceiptHandler, inject: [AggregateStore], useFactory: (a: AggregateStore) => new AcknowledgeReceiptHandler(a) },
+    {
+      provide: AcknowledgeReceiptHandler,
+      inject: [AggregateStore, CLOCK],
+      useFactory: (a: AggregateStore, clock: Clock) => new AcknowledgeReceiptHandler(a, clock),
+    },
   ],
   exports: [AggregateStore, SendMessageHandler, AcknowledgeReceiptHandler, UserDirectory],
 })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  Clock,
   decideGroupCommand,
   directConversationId,
   DomainError,
@@ -9,6 +10,7 @@ import {
   newGroupId,
   notFound,
   streams,
+  systemClock,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
 import { DirectConversationAggregate, GroupAggregate, PrivacyAggregate } from './aggregates.js';
@@ -22,7 +24,7 @@ export class GroupCommandsHandler {
     private readonly aggregates: AggregateStore,
     private readonly users: UserDirectory,
     private readonly maxMembers: number,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async create(by: string, name: string, memberIds: string[]): Promise<{ groupId: string; conversationId: string }> {
@@ -58,7 +60,7 @@ export class GroupCommandsHandler {
       await this.assertMayAdd(by, command.userIds);
     }
     await this.aggregates.execute(streams.conversation(groupId), GroupAggregate, (state) => ({
-      events: decideGroupCommand({ ...command, groupId, by, now: this.clock(), maxMembers: this.maxMembers } as GroupCommand, state),
+      events: decideGroupCommand({ ...command, groupId, by, now: this.clock.now(), maxMembers: this.maxMembers } as GroupCommand, state),
       result: undefined,
     }));
   }

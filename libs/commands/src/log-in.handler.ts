@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decideLogInDevice, streams } from '../../domain/src/index.js';
+import { Clock, decideLogInDevice, streams, systemClock } from '../../domain/src/index.js';
 import type { LoginCodes } from '../../auth/src/login-codes.js';
 import { normalisePhoneNumber } from '../../auth/src/phone-number.js';
 import { TokenService } from '../../auth/src/tokens.js';
@@ -20,7 +20,7 @@ export class LogInHandler {
     private readonly codes: Pick<LoginCodes, 'issue' | 'consume'>,
     private readonly tokens: TokenService,
     private readonly idSecret: string,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   requestCode(phone: string): Promise<string> {
@@ -33,7 +33,7 @@ export class LogInHandler {
     const userId = userIdForPhone(phone, this.idSecret);
     const deviceId = 'dev_' + randomUUID();
     await this.aggregates.execute(streams.user(userId), UserAggregate, (state) => ({
-      events: decideLogInDevice({ userId, phone, deviceId, deviceName: deviceName ?? 'unnamed device', now: this.clock() }, state),
+      events: decideLogInDevice({ userId, phone, deviceId, deviceName: deviceName ?? 'unnamed device', now: this.clock.now() }, state),
       result: undefined,
     }));
     return { userId, deviceId, token: await this.tokens.issue({ userId, deviceId }) };

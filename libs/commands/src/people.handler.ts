@@ -2,6 +2,7 @@ import { normaliseAddressBookNumber } from '../../auth/src/phone-number.js';
 import { userIdForPhone } from '../../auth/src/user-id.js';
 import {
   ChangeBlock,
+  Clock,
   decideChangeBlock,
   decideLogOutDevice,
   directConversationId,
@@ -10,6 +11,7 @@ import {
   PrivacyCommand,
   PrivacySettings,
   streams,
+  systemClock,
   UpdateProfile,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
@@ -24,20 +26,20 @@ export class PeopleHandler {
     private readonly aggregates: AggregateStore,
     private readonly users: UserDirectory,
     private readonly idSecret: string,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async updateProfile(userId: string, fields: Omit<UpdateProfile, 'userId' | 'now' | 'audience'>): Promise<void> {
     const audience = await this.users.profileAudience(userId);
     await this.aggregates.execute(streams.user(userId), UserAggregate, (state) => ({
-      events: decideUpdateProfile({ ...fields, userId, audience, now: this.clock() }, state),
+      events: decideUpdateProfile({ ...fields, userId, audience, now: this.clock.now() }, state),
       result: undefined,
     }));
   }
 
   logOutDevice(userId: string, deviceId: string): Promise<void> {
     return this.aggregates.execute(streams.user(userId), UserAggregate, (state) => ({
-      events: decideLogOutDevice({ userId, deviceId, now: this.clock() }, state),
+      events: decideLogOutDevice({ userId, deviceId, now: this.clock.now() }, state),
       result: undefined,
     }));
   }
@@ -59,7 +61,7 @@ export class PeopleHandler {
   private changeBlock(command: Omit<ChangeBlock, 'now'>): Promise<void> {
     const stream = streams.conversation(directConversationId(command.userId, command.blockedUserId));
     return this.aggregates.execute(stream, DirectConversationAggregate, (state) => ({
-      events: decideChangeBlock({ ...command, now: this.clock() }, state),
+      events: decideChangeBlock({ ...command, now: this.clock.now() }, state),
       result: undefined,
     }));
   }
@@ -78,7 +80,7 @@ export class PeopleHandler {
     const found = [...candidates].filter(([, id]) => registered.has(id) && id !== userId).map(([phone, id]) => ({ phone, userId: id }));
     await this.aggregates.execute(streams.privacy(userId), PrivacyAggregate, (state) => ({
       events: decidePrivacy(
-        { type: 'SyncContacts', userId, contactIds: [...state.contacts, ...found.map((f) => f.userId)], now: this.clock() },
+        { type: 'SyncContacts', userId, contactIds: [...state.contacts, ...found.map((f) => f.userId)], now: this.clock.now() },
         state,
       ),
       result: undefined,
@@ -88,7 +90,7 @@ export class PeopleHandler {
 
   private privacy(command: Without<PrivacyCommand, 'now'>): Promise<void> {
     return this.aggregates.execute(streams.privacy(command.userId), PrivacyAggregate, (state) => ({
-      events: decidePrivacy({ ...command, now: this.clock() } as PrivacyCommand, state),
+      events: decidePrivacy({ ...command, now: this.clock.now() } as PrivacyCommand, state),
       result: undefined,
     }));
   }

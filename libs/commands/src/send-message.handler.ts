@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ClaimTakenError } from '../../event-store/src/event-store.port.js';
 import {
+  Clock,
   decideSendDirectMessage,
   conversationOfStream,
   decideSendGroupMessage,
@@ -15,6 +16,7 @@ import {
   sendKey,
   SentMessage,
   streams,
+  systemClock,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
 import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
@@ -49,7 +51,7 @@ export class SendMessageHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly users: UserDirectory,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -79,7 +81,7 @@ export class SendMessageHandler {
       mediaId: input.mediaId ?? null,
       replyTo: input.replyTo ?? null,
       forwardOf: input.forwardOf ?? null,
-      now: this.clock(),
+      now: this.clock.now(),
     });
 
     if (input.to.groupId !== undefined) {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../domain/src/clock.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { DomainEvent, streams } from '../../domain/src/index.js';
 import {
@@ -11,7 +12,7 @@ import {
 import { InMemoryEventLog, InMemoryEventStore } from '../../event-store/src/memory/in-memory-event-store.js';
 
 export const NOW = new Date('2026-03-01T10:00:00.000Z');
-export const fixedClock = () => NOW;
+export const fixedClock: Clock = { ...systemClock, now: () => NOW };
 
 interface AppendCall {
   streamId: string;

@@ -9,3 +9,4 @@ export * from './receipts/receipt-watermark.js';
 export * from './user/user.js';
 export * from './privacy/privacy.js';
 export * from './presence/presence.js';
+export * from './clock.js';

@@ -13,10 +13,10 @@ export function describeEventStoreConformance(
   dispose: (store: EventStore) => Promise<void> = (store) => store.close(),
   /**
    * For adapters whose positions are drawn by the client's transaction: a store whose append
-   * transactions wait `holdMs` before committing, to open the window in which a later append
-   * could become visible first (the global-position-gap bug).
+   * transactions run `beforeCommit` (and wait for it) just before committing, to open the window
+   * in which a later append could become visible first (the global-position-gap bug).
    */
-  createSlowStore?: (holdMs: number) => Promise<EventStore>,
+  createSlowStore?: (beforeCommit: () => Promise<void>) => Promise<EventStore>,
 ) {
   describe(`${adapterName} event store conformance`, () => {
     let store: EventStore;
@@ -164,6 +164,8 @@ export function describeEventStoreConformance(
       const writers = await Promise.all([createStore(), createStore(), createStore()]);
       const seen: StoredEvent[] = [];
       const streamIds = new Set<string>();
+      const markerId = stream('marker');
+      streamIds.add(markerId);
       const subscription = store.subscribeToAll({
         after: start,
         maxBatchSize: 7,
@@ -188,9 +190,10 @@ export function describeEventStoreConformance(
             }
           }),
         );
-        await waitUntil(() => seen.length >= appended.length, 20_000);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const positions = seen.map((e) => e.globalPosition);
+        // A marker appended after them all: once it is seen, any repeat or extra would have been too.
+        await store.append(markerId, [event(0)], 0);
+        await waitUntil(() => seen.some((e) => e.streamId === markerId), 20_000);
+        const positions = seen.filter((e) => e.streamId !== markerId).map((e) => e.globalPosition);
         expect(new Set(positions).size).toBe(positions.length);
         expect(positions.length).toBe(appended.length);
         for (let i = 1; i < positions.length; i++) expect(positions[i] > positions[i - 1]).toBe(true);
@@ -202,7 +205,15 @@ export function describeEventStoreConformance(
     }, 60_000);
 
     it.skipIf(!createSlowStore)('a live subscriber does not skip an event whose transaction commits after a later one', async () => {
-      const slow = await createSlowStore!(300);
+      // The slow append holds its transaction open, its position drawn, while the fast ones run.
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const slow = await createSlowStore!(() => {
+        holding();
+        return released;
+      });
       const seen: StoredEvent[] = [];
       const ids = new Set<string>();
       const subscription = store.subscribeToAll({
@@ -212,14 +223,22 @@ export function describeEventStoreConformance(
       try {
         const slowId = stream('slow');
         const fastId = stream('fast');
-        ids.add(slowId).add(fastId);
+        const markerId = stream('marker');
+        ids.add(slowId).add(fastId).add(markerId);
         const slowAppend = slow.append(slowId, [event(1)], 0);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const fastAppends = Array.from({ length: 5 }, (_, i) => store.append(fastId, [event(i)], 'any'));
-        const positions = [...(await slowAppend).positions, ...(await Promise.all(fastAppends)).flatMap((r) => r.positions)];
-        await waitUntil(() => seen.length >= positions.length, 5_000).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(seen.map((e) => e.globalPosition).sort(compare)).toEqual(positions.sort(compare));
+        await held;
+        const fast = Promise.all(Array.from({ length: 5 }, (_, i) => store.append(fastId, [event(i)], 'any')));
+        // A store that lets them commit first has them done here; one that orders appends keeps them
+        // waiting behind the slow one, which is then let go after 300 ms.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([fast, new Promise((resolve) => (timer = setTimeout(resolve, 300)))]);
+        clearTimeout(timer);
+        release();
+        const positions = [...(await slowAppend).positions, ...(await fast).flatMap((r) => r.positions)];
+        // A marker appended after them all: once it is seen, a skipped event would have been seen too.
+        await store.append(markerId, [event(0)], 0);
+        await waitUntil(() => seen.some((e) => e.streamId === markerId), 5_000);
+        expect(seen.filter((e) => e.streamId !== markerId).map((e) => e.globalPosition).sort(compare)).toEqual(positions.sort(compare));
       } finally {
         await subscription.stop();
         await dispose(slow);
@@ -229,10 +248,13 @@ export function describeEventStoreConformance(
     it('stops a subscription: no handler call after stop resolves', async () => {
       let calls = 0;
       const subscription = store.subscribeToAll({ after: await store.headPosition(), handle: async () => void calls++ });
+      let ended = false;
+      void subscription.done.finally(() => (ended = true)).catch(() => undefined);
       await subscription.stop();
+      // Its loop has ended when stop resolves: nothing is left that could call the handler.
+      expect(ended).toBe(true);
       const before = calls;
       await store.append(stream('after-stop'), [event(1)], 0);
-      await new Promise((resolve) => setTimeout(resolve, 300));
       expect(calls).toBe(before);
     });
   });

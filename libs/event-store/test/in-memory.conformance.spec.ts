@@ -10,11 +10,11 @@ describeEventStoreConformance(
   async () => new InMemoryEventStore(log),
   (store) => store.close(),
   // Positions are drawn when an append is written, so a slow writer is one that waits before it writes.
-  async (holdMs) => {
+  async (beforeCommit) => {
     const store = new InMemoryEventStore(log);
     const append = store.append.bind(store);
     store.append = async (...args) => {
-      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      await beforeCommit();
       return append(...args);
     };
     return store;

@@ -28,9 +28,9 @@ describeEventStoreConformance(
     await store.close();
     await pools.get(store as PostgresEventStore)?.end();
   },
-  async (holdMs) => {
+  async (beforeCommit) => {
     const pool = new pg.Pool({ connectionString: url, max: 5 });
-    const store = new PostgresEventStore(pool, () => new Promise((resolve) => setTimeout(resolve, holdMs)));
+    const store = new PostgresEventStore(pool, beforeCommit);
     pools.set(store, pool);
     return store;
   },

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { deviceConnected, deviceDisconnected } from '../../domain/src/index.js';
+import { Clock, deviceConnected, deviceDisconnected, TimerHandle } from '../../domain/src/index.js';
 
 export type PresenceFact = ReturnType<typeof deviceConnected> | ReturnType<typeof deviceDisconnected>;
-
-/** Time as this class needs it; injected so the grace window is tested exactly. */
-export interface PresenceClock {
-  now(): Date;
-  setTimeout(run: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemClock: PresenceClock = {
-  now: () => new Date(),
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 interface DeviceState {
   userId: string;
   /** Names the connection in the facts: the same id opens and closes it, however many sockets came and went between. */
   connectionId: string;
   sockets: number;
-  pendingClose?: { handle: unknown; at: Date };
+  pendingClose?: { handle: TimerHandle; at: Date };
 }
 
 /**
@@ -37,7 +24,7 @@ export class DevicePresence {
   constructor(
     private readonly record: (userId: string, fact: PresenceFact) => void,
     private readonly graceMs: number,
-    private readonly clock: PresenceClock = systemClock,
+    private readonly clock: Clock,
   ) {}
 
   opened(userId: string, deviceId: string): void {

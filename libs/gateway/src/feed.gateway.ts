@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import type { WebSocket } from 'ws';
 import { AcknowledgeReceiptHandler } from '../../commands/src/acknowledge-receipt.handler.js';
 import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
-import { streams } from '../../domain/src/index.js';
+import { Clock, CLOCK, streams, TimerHandle } from '../../domain/src/index.js';
 import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.js';
 import { Metrics } from '../../platform/src/metrics.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
@@ -65,7 +65,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   private readonly presenceWrites = new Set<Promise<unknown>>();
   private readonly presence: DevicePresence;
   private readonly instanceId = randomUUID();
-  private sweeper?: NodeJS.Timeout;
+  private sweeper?: TimerHandle;
 
   constructor(
     @Inject(EventLogTail) private readonly tail: EventLogTail,
@@ -79,8 +79,9 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     @Inject(TypingRelay) private readonly typingRelay: TypingRelay,
     @Inject(DeviceRevocations) private readonly revocations: DeviceRevocations,
     @Inject(PgNotifications) private readonly notifications: PgNotifications,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.presence = new DevicePresence((userId, fact) => this.recordPresence(userId, fact), runtime.config.PRESENCE_GRACE_MS);
+    this.presence = new DevicePresence((userId, fact) => this.recordPresence(userId, fact), runtime.config.PRESENCE_GRACE_MS, clock);
   }
 
   async onApplicationBootstrap() {
@@ -94,8 +95,8 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     // One sweep for all sockets instead of a timer each. A socket silent for a while is sent a
     // WebSocket ping, which every client library answers by itself; one that answers nothing,
     // not even that, for the idle limit is closed.
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
+    this.sweeper = this.clock.setInterval(() => {
+      const now = this.clock.now().getTime();
       for (const [socket, state] of this.clients) {
         const silentMs = now - state.lastHeard;
         if (silentMs > idleMs) socket.close(1001, 'idle');
@@ -109,7 +110,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
    * socket with 1001 and records its disconnect before the event store closes, so last seen stays right.
    */
   async beforeApplicationShutdown() {
-    clearInterval(this.sweeper);
+    this.clock.clearInterval(this.sweeper);
     this.typingRelay.stop();
     for (const socket of [...this.clients.keys()]) {
       this.handleDisconnect(socket);
@@ -127,7 +128,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       return;
     }
     // One socket per device: a new one replaces the older, here and on every other instance.
-    const openedAt = Date.now();
+    const openedAt = this.clock.now().getTime();
     this.replaceSockets(userId, deviceId, openedAt);
     const opened: DeviceSocketOpened = { userId, deviceId, instanceId: this.instanceId, openedAt };
     void PgNotifications.notify(this.db, DEVICE_SOCKETS_CHANNEL, JSON.stringify(opened)).catch(() => undefined);
@@ -140,7 +141,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     this.sockets.add(userId, deviceId, socket);
     const heard = () => {
       const state = this.clients.get(socket);
-      if (state) state.lastHeard = Date.now();
+      if (state) state.lastHeard = this.clock.now().getTime();
     };
     socket.on('message', heard);
     socket.on('pong', heard);
@@ -168,7 +169,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   async ping(@ConnectedSocket() socket: WebSocket) {
     const session = this.clients.get(socket)?.session;
     await session?.ready.catch(() => undefined);
-    return { type: 'pong', serverTime: new Date().toISOString(), cursor: session?.cursor ?? null };
+    return { type: 'pong', serverTime: this.clock.now().toISOString(), cursor: session?.cursor ?? null };
   }
 
   @SubscribeMessage('send')

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import type { Clock, TimerHandle } from '../../domain/src/clock.js';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
+import { InOrder } from './in-order.js';
 import type { LocalSockets } from './local-sockets.js';
 import { isDirectConversationSql } from '../../read-models/src/sql/conversations.sql.js';
 
@@ -37,25 +39,25 @@ interface Audience {
  * is relayed as `paused` by the instance that received it.
  */
 export class TypingRelay {
-  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly expiries = new Map<string, TimerHandle>();
   private readonly rates = new WeakMap<object, number[]>();
+  private readonly frames = new InOrder((error) => this.logger.warn({ err: error }, 'typing relay failed'));
 
   constructor(
     private readonly db: DataSource,
     private readonly sockets: LocalSockets,
     private readonly fence: ReadYourWritesFence,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   async start(notifications: PgNotifications): Promise<void> {
-    await notifications.listen(CHANNEL, (payload) => {
-      this.deliver(JSON.parse(payload) as RelayedSignal).catch((error) => this.logger.warn({ err: error }, 'typing relay failed'));
-    });
+    await notifications.listen(CHANNEL, (payload) => this.frames.push(this.deliver(JSON.parse(payload) as RelayedSignal)));
   }
 
   /** Handles a client's typing frame; `socket` identifies the sender for rate limiting. */
   async receive(socket: object, signal: TypingSignal): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const recent = (this.rates.get(socket) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
     if (recent.length >= RATE_LIMIT) {
       throw new DomainError('rate_limited', 'typing_rate_limited', `at most ${RATE_LIMIT} typing frames per ${RATE_WINDOW_MS / 1000} s`);
@@ -67,12 +69,12 @@ export class TypingRelay {
     const audience = await this.audience(signal.conversationId);
     if (!audience.members.has(signal.userId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
     const key = `${signal.conversationId}\u0000${signal.userId}`;
-    clearTimeout(this.expiries.get(key));
+    this.clock.clearTimeout(this.expiries.get(key));
     this.expiries.delete(key);
     if (signal.state !== 'paused') {
       this.expiries.set(
         key,
-        setTimeout(() => {
+        this.clock.setTimeout(() => {
           this.expiries.delete(key);
           void this.publish({ ...signal, state: 'paused', position });
         }, EXPIRY_MS),
@@ -82,7 +84,7 @@ export class TypingRelay {
   }
 
   stop(): void {
-    for (const timer of this.expiries.values()) clearTimeout(timer);
+    for (const timer of this.expiries.values()) this.clock.clearTimeout(timer);
     this.expiries.clear();
   }
 
@@ -92,14 +94,17 @@ export class TypingRelay {
     );
   }
 
-  private async deliver({ position, ...signal }: RelayedSignal): Promise<void> {
+  /** Resolves to sending the frame to the audience connected here (typing never overtakes the paused after it). */
+  private async deliver({ position, ...signal }: RelayedSignal): Promise<(() => void) | undefined> {
     const local = this.sockets.users().filter((id) => id !== signal.userId);
-    if (local.length === 0) return;
+    if (local.length === 0) return undefined;
     await this.fence.reach(BigInt(position));
     const audience = await this.audience(signal.conversationId);
-    if (audience.blocked) return;
+    if (audience.blocked) return undefined;
     const frame = JSON.stringify({ type: 'typing', ...signal });
-    for (const userId of local) if (audience.members.has(userId)) this.sockets.send(userId, frame);
+    return () => {
+      for (const userId of local) if (audience.members.has(userId)) this.sockets.send(userId, frame);
+    };
   }
 
   /**

@@ -1,26 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DevicePresence, PresenceClock, PresenceFact } from '../src/device-presence.js';
-
-/** A clock the test moves by hand: the grace window is checked to the millisecond. */
-class ManualClock implements PresenceClock {
-  private time = Date.parse('2026-12-02T12:00:00.000Z');
-  private timers: { at: number; run: () => void }[] = [];
-  now = () => new Date(this.time);
-  setTimeout = (run: () => void, ms: number) => {
-    const timer = { at: this.time + ms, run };
-    this.timers.push(timer);
-    return timer;
-  };
-  clearTimeout = (handle: unknown) => {
-    this.timers = this.timers.filter((t) => t !== handle);
-  };
-  advance(ms: number) {
-    this.time += ms;
-    const due = this.timers.filter((t) => t.at <= this.time);
-    this.timers = this.timers.filter((t) => t.at > this.time);
-    for (const timer of due) timer.run();
-  }
-}
+import { ManualClock } from '../../../test/support/manual-clock.js';
+import { DevicePresence, PresenceFact } from '../src/device-presence.js';
 
 function setUp(graceMs = 3_000) {
   const clock = new ManualClock();

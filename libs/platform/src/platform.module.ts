@@ -1,6 +1,7 @@
 import { Controller, DynamicModule, Get, Global, Header, Inject, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { CLOCK } from '../../domain/src/clock.js';
 import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
 import { HealthResponse } from '../../protocol/src/openapi/responses.js';
 import { Metrics } from './metrics.js';
@@ -47,12 +48,13 @@ export class PlatformModule {
       controllers: [OperationsController],
       providers: [
         { provide: RUNTIME, useValue: runtime },
+        { provide: CLOCK, useValue: runtime.clock },
         { provide: DataSource, useValue: runtime.readModels },
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: Metrics, useValue: metrics },
         { provide: PgNotifications, useValue: runtime.notifications },
       ],
-      exports: [RUNTIME, DataSource, EVENT_STORE, Metrics, PgNotifications],
+      exports: [RUNTIME, CLOCK, DataSource, EVENT_STORE, Metrics, PgNotifications],
     };
   }
 }

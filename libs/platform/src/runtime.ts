@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { Clock, systemClock } from '../../domain/src/clock.js';
 import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
@@ -25,6 +26,8 @@ export interface Runtime {
   secrets: ProcessSecrets;
   /** Erases sealed items by destroying their data keys. */
   dataKeys: DataKeys;
+  /** The time of every handler and socket (tests move it by hand). */
+  clock: Clock;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export async function connectRuntime(options: {
   logger: Logger;
   databaseUrl: string;
   secrets: ProcessSecrets;
+  clock?: Clock;
 }): Promise<Runtime> {
   const { config, logger, databaseUrl } = options;
   const metrics = new Metrics(config.METRICS_PREFIX);
@@ -56,6 +60,7 @@ export async function connectRuntime(options: {
     dataKeys: eventStore.dataKeys,
     notifications,
     secrets: options.secrets,
+    clock: options.clock ?? systemClock,
     // Closing connections to a database that is already gone (it got Ctrl-C too) is not a failure.
     close: async () => {
       const unlessGone = (error: unknown) => {

@@ -16,6 +16,7 @@ import { GroupsQuery } from '../../queries/src/groups.query.js';
 import { PresenceQuery } from '../../queries/src/presence.query.js';
 import { ReceiptsQuery } from '../../queries/src/receipts.query.js';
 import { ReadYourWrites, ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
+import { Clock, CLOCK } from '../../domain/src/clock.js';
 import { ConversationsController } from './conversations.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
@@ -64,9 +65,9 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     ReadYourWrites,
     {
       provide: TypingRelay,
-      inject: [DataSource, LocalSockets, ReadYourWritesFence, RUNTIME],
-      useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime) =>
-        new TypingRelay(db, sockets, fence, runtime.logger),
+      inject: [DataSource, LocalSockets, ReadYourWritesFence, RUNTIME, CLOCK],
+      useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
+        new TypingRelay(db, sockets, fence, runtime.logger, clock),
     },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },

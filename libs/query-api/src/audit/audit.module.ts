@@ -8,6 +8,7 @@ import { RoleTokens } from '../../../auth/src/role-tokens.js';
 import { EVENT_STORE, EventStore } from '../../../event-store/src/event-store.port.js';
 import { RUNTIME } from '../../../platform/src/platform.module.js';
 import type { Runtime } from '../../../platform/src/runtime.js';
+import { Clock, CLOCK } from '../../../domain/src/clock.js';
 import { AuditController } from './audit.controller.js';
 import { AuditGuard, AuditReadInterceptor } from './audit.guard.js';
 
@@ -24,8 +25,8 @@ class LiveTailLifecycle implements OnModuleDestroy {
   controllers: [AuditController],
   providers: [
     { provide: RoleTokens, inject: [RUNTIME], useFactory: (runtime: Runtime) => new RoleTokens(runtime.secrets.jwtSecret) },
-    { provide: AuditorDirectory, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AuditorDirectory(store) },
-    { provide: AuditLog, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AuditLog(store) },
+    { provide: AuditorDirectory, inject: [EVENT_STORE, CLOCK], useFactory: (store: EventStore, clock: Clock) => new AuditorDirectory(store, clock) },
+    { provide: AuditLog, inject: [EVENT_STORE, CLOCK], useFactory: (store: EventStore, clock: Clock) => new AuditLog(store, clock) },
     { provide: ReplayQuery, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ReplayQuery(store) },
     { provide: ConversationHistory, inject: [EVENT_STORE], useFactory: (store: EventStore) => new ConversationHistory(store) },
     { provide: LiveTail, inject: [EVENT_STORE], useFactory: (store: EventStore) => new LiveTail(store) },
