@@ -122,6 +122,9 @@ describe('POST /v1/messages', () => {
       mediaId: null,
       replyTo: null,
       forwardOf: null,
+      editedAt: null,
+      deletedAt: null,
+      deletedBy: null,
       sentAt: expect.any(String),
       status: 'sent',
     });

@@ -8,6 +8,7 @@ import { TokenService } from '../../auth/src/tokens.js';
 import { AggregateStore } from '../../commands/src/aggregate-store.js';
 import { GroupCommandsHandler } from '../../commands/src/group-commands.handler.js';
 import { LogInHandler } from '../../commands/src/log-in.handler.js';
+import { MessageLifecycleHandler } from '../../commands/src/message-lifecycle.handler.js';
 import { CommandHandlersModule } from '../../commands/src/command-handlers.module.js';
 import { UserDirectory } from '../../commands/src/user-directory.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
@@ -69,6 +70,12 @@ import { MessagesController } from './messages.controller.js';
           runtime.secrets.idSecret,
           clock,
         ),
+    },
+    {
+      provide: MessageLifecycleHandler,
+      inject: [AggregateStore, RUNTIME, CLOCK],
+      useFactory: (aggregates: AggregateStore, runtime: Runtime, clock: Clock) =>
+        new MessageLifecycleHandler(aggregates, runtime.dataKeys, { editMs: runtime.config.EDIT_WINDOW_MS, deleteMs: runtime.config.DELETE_WINDOW_MS }, clock),
     },
     {
       provide: PeopleHandler,

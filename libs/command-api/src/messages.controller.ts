@@ -1,13 +1,15 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
 import type { Principal } from '../../auth/src/tokens.js';
 import { AcknowledgeReceiptHandler } from '../../commands/src/acknowledge-receipt.handler.js';
+import { MessageLifecycleHandler } from '../../commands/src/message-lifecycle.handler.js';
 import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
+import { DeleteMessageQueryDto, EditMessageDto } from '../../protocol/src/dto/message-lifecycle.dto.js';
 import { ReceiptDto } from '../../protocol/src/dto/receipt.dto.js';
 import { ApiErrors } from '../../protocol/src/openapi/errors.js';
-import { EmptyResponse, SentMessageResponse } from '../../protocol/src/openapi/responses.js';
+import { DeletedMessageResponse, EditedMessageResponse, EmptyResponse, SentMessageResponse } from '../../protocol/src/openapi/responses.js';
 import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 
 @ApiTags('messages')
@@ -18,6 +20,7 @@ export class MessagesController {
   constructor(
     @Inject(SendMessageHandler) private readonly sendMessage: SendMessageHandler,
     @Inject(AcknowledgeReceiptHandler) private readonly receipts: AcknowledgeReceiptHandler,
+    @Inject(MessageLifecycleHandler) private readonly lifecycle: MessageLifecycleHandler,
   ) {}
 
   /** 201 once MessageSent is durably appended; 200 with the same body for a repeated clientMsgId. */
@@ -30,6 +33,24 @@ export class MessagesController {
     const { duplicate, ...sent } = await this.sendMessage.send(sender, body);
     response.status(duplicate ? 200 : 201);
     return sent;
+  }
+
+  @Patch('conversations/:conversationId/messages/:messageId')
+  @ApiOperation({ summary: 'Edit the text of your own text message (within 15 minutes of sending)' })
+  @ApiOkResponse({ type: EditedMessageResponse, description: 'MessageEdited is durably appended' })
+  @ApiErrors(400, 401, 403, 404, 409, 413)
+  edit(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Param('messageId') messageId: string, @Body() body: EditMessageDto) {
+    return this.lifecycle.edit(user.userId, conversationId, messageId, body.body);
+  }
+
+  @Delete('conversations/:conversationId/messages/:messageId')
+  @ApiOperation({ summary: 'Delete a message for everyone (its content is erased for good) or for yourself only' })
+  @ApiOkResponse({ type: DeletedMessageResponse, description: 'deleted (a repeat answers the same and records nothing)' })
+  @ApiErrors(400, 401, 403, 404)
+  delete(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Param('messageId') messageId: string, @Query() query: DeleteMessageQueryDto) {
+    return query.for === 'everyone'
+      ? this.lifecycle.deleteForEveryone(user.userId, conversationId, messageId)
+      : this.lifecycle.deleteForMe(user.userId, conversationId, messageId);
   }
 
   @Post('conversations/:conversationId/receipts')

@@ -7,8 +7,21 @@ export type EventOfType<T extends DomainEventType> = Extract<DomainEvent, { type
 export type EventTypeSet<T extends DomainEventType> = { readonly [K in T]: true };
 
 /** The events each aggregate's stream holds. */
-export const CONVERSATION_EVENT_TYPES: EventTypeSet<ConversationEvent['type']> = { MessageSent: true, UserBlocked: true, UserUnblocked: true };
-export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = { GroupChanged: true, MessageSent: true };
+export const CONVERSATION_EVENT_TYPES: EventTypeSet<ConversationEvent['type']> = {
+  MessageSent: true,
+  MessageEdited: true,
+  MessageDeleted: true,
+  MessageHidden: true,
+  UserBlocked: true,
+  UserUnblocked: true,
+};
+export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
+  GroupChanged: true,
+  MessageSent: true,
+  MessageEdited: true,
+  MessageDeleted: true,
+  MessageHidden: true,
+};
 export const RECEIPT_EVENT_TYPES: EventTypeSet<ReceiptEvent['type']> = { MessageDelivered: true, MessageRead: true };
 export const USER_EVENT_TYPES: EventTypeSet<UserEvent['type']> = { UserRegistered: true, DeviceLoggedIn: true, DeviceLoggedOut: true, ProfileUpdated: true };
 export const PRIVACY_EVENT_TYPES: EventTypeSet<PrivacyEvent['type']> = { PrivacySettingsChanged: true, ContactsSynced: true };

@@ -34,6 +34,23 @@ export type MessageSent = Event<
   }
 >;
 
+/** What every later fact about a message carries: which message, and who is told of it. */
+interface MessageFact extends Record<string, unknown> {
+  messageId: string;
+  conversationId: string;
+  seq: number;
+  /** Everyone who can see the message (its sender and recipients; in a group, whoever was a member when it was sent). */
+  audience: string[];
+}
+
+/** The sender changed the text of their message; `body` is sealed with the message's own key. */
+export type MessageEdited = Event<'MessageEdited', MessageFact & { senderId: string; body: string | null; editedAt: string; erased?: true }>;
+/** Deleted for everyone, by its sender or a group admin: the message's key is destroyed, so every body it had is gone. */
+export type MessageDeleted = Event<'MessageDeleted', MessageFact & { senderId: string; deletedBy: string; deletedAt: string }>;
+/** Deleted for one user only: hidden from that user's devices. */
+export type MessageHidden = Event<'MessageHidden', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
+export type MessageLifecycleEvent = MessageEdited | MessageDeleted | MessageHidden;
+
 export type ReceiptKind = 'delivered' | 'read';
 
 interface ReceiptData extends Record<string, unknown> {
@@ -132,8 +149,8 @@ export type GroupChanged = Event<
   }
 >;
 
-export type ConversationEvent = MessageSent | BlockEvent;
-export type GroupEvent = GroupChanged | MessageSent;
+export type ConversationEvent = MessageSent | MessageLifecycleEvent | BlockEvent;
+export type GroupEvent = GroupChanged | MessageSent | MessageLifecycleEvent;
 export type ReceiptEvent = MessageDelivered | MessageRead;
 export type UserEvent = UserRegistered | DeviceLoggedIn | DeviceLoggedOut | ProfileUpdated;
 export type PrivacyEvent = PrivacySettingsChanged | ContactsSynced;

@@ -5,4 +5,5 @@
  */
 export const SEALED_EVENT_FIELDS = {
   MessageSent: { keyField: 'messageId', fields: ['body'], createsKey: true },
+  MessageEdited: { keyField: 'messageId', fields: ['body'], createsKey: false },
 } as const;

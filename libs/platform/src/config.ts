@@ -39,6 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       TRUST_PROXY: bool({ default: false, desc: 'behind a reverse proxy: take client addresses from X-Forwarded-For' }),
       MAX_BODY_BYTES: positiveInt({ default: 256 * 1024, desc: 'largest HTTP request body' }),
       MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
+      EDIT_WINDOW_MS: positiveInt({ default: 15 * 60_000, desc: 'how long after sending its sender may edit a message' }),
+      DELETE_WINDOW_MS: positiveInt({ default: 60 * 3_600_000, desc: 'how long after sending its sender may delete a message for everyone (group admins: always)' }),
       GROUP_MAX_MEMBERS: positiveInt({ default: 1024, desc: 'most members a group may have (413 beyond)' }),
       SOCKET_IDLE_SECONDS: positiveInt({ default: 60 }),
       MAX_SOCKETS_PER_USER: positiveInt({ default: 16, desc: 'open sockets one user may hold on one server process (one per device)' }),

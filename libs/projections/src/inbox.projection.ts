@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { GroupChange, GroupChanged, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { GroupChange, GroupChanged, MessageDeleted, MessageEdited, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
 import type { LastMessage } from '../../read-models/src/tables.js';
 import { HandledBy, Projection, unnestRows } from './projection.js';
 
@@ -31,7 +31,9 @@ const memberKey = (userId: string, conversationId: string) => `${userId}\u0000${
 export function lastMessageRows(sent: MessageSent[]): LastMessageRow[] {
   const latest = new Map<string, LastMessageRow>();
   for (const { data: m } of sent) {
-    const lastMessage: LastMessage = { messageId: m.messageId, seq: m.seq, senderId: m.senderId, kind: m.kind, body: m.body, sentAt: m.sentAt };
+    const lastMessage: LastMessage = {
+      messageId: m.messageId, seq: m.seq, senderId: m.senderId, kind: m.kind, body: m.body, sentAt: m.sentAt, ...(m.erased ? { erased: true } : {}),
+    };
     const members = [m.senderId, ...m.recipientIds];
     for (const userId of members) {
       const peer = m.conversationType === 'direct' ? members.find((other) => other !== userId) ?? null : null;
@@ -91,10 +93,11 @@ const WATERMARK_COLUMNS: Record<InboxWatermark, { upTo: string; at: string | nul
  */
 export class InboxProjection implements Projection {
   readonly name = 'inbox';
-  readonly handles = ['MessageSent', 'GroupChanged', 'MessageDelivered', 'MessageRead'] as const;
+  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'GroupChanged', 'MessageDelivered', 'MessageRead'] as const;
 
   async apply(db: EntityManager, events: HandledBy<InboxProjection>[]): Promise<void> {
     await this.applyMessages(db, lastMessageRows(events.filter((e) => e.type === 'MessageSent')));
+    await this.applyLastMessageChanges(db, events.filter((e) => e.type === 'MessageEdited' || e.type === 'MessageDeleted'));
     await this.applyGroupChanges(db, events.filter((e) => e.type === 'GroupChanged'));
     const watermarks = watermarkRows(events.filter((e) => e.type === 'MessageDelivered' || e.type === 'MessageRead'));
     for (const kind of ['delivered', 'read', 'shared_read'] as const) await this.applyWatermarks(db, watermarks[kind], kind);
@@ -118,6 +121,18 @@ export class InboxProjection implements Projection {
        WHERE m.last_seq < excluded.last_seq`,
       rows.params,
     );
+  }
+
+  /** An edit or deletion of the message an inbox shows as the last one shows there too. */
+  private async applyLastMessageChanges(db: EntityManager, changes: (MessageEdited | MessageDeleted)[]): Promise<void> {
+    for (const { type, data } of changes) {
+      const change = type === 'MessageEdited' ? { body: data.body } : { body: null, erased: true };
+      await db.query(
+        `UPDATE conversation_members SET last_message = last_message || $3::jsonb
+         WHERE conversation_id = $1 AND last_message->>'messageId' = $2`,
+        [data.conversationId, data.messageId, JSON.stringify(change)],
+      );
+    }
   }
 
   /**

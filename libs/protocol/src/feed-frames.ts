@@ -1,8 +1,17 @@
 import { EventOfType, isEventOf } from '../../domain/src/event-types.js';
-import { messageView } from './views.js';
+import { erasedFrame, messageView } from './views.js';
 
 /** The events devices are told of; no other event reaches the feed. */
-export const FEED_EVENT_TYPES = ['MessageSent', 'MessageDelivered', 'MessageRead', 'ProfileUpdated', 'GroupChanged'] as const;
+export const FEED_EVENT_TYPES = [
+  'MessageSent',
+  'MessageEdited',
+  'MessageDeleted',
+  'MessageHidden',
+  'MessageDelivered',
+  'MessageRead',
+  'ProfileUpdated',
+  'GroupChanged',
+] as const;
 
 /** Whether devices are told of the event: `feedDeliveryOf` takes these only. */
 export const isFeedEvent = isEventOf(FEED_EVENT_TYPES);
@@ -19,6 +28,8 @@ export interface FeedDelivery {
   ownFrame: string | null;
   /** Each recipient once; `own` marks the sender of a message. */
   recipients: { userId: string; own: boolean }[];
+  /** The message whose content (body) the frames carry, for erasing them when it is deleted. */
+  contentOf: string | null;
 }
 
 export const frameFor = (delivery: Pick<FeedDelivery, 'frame' | 'ownFrame'>, own: boolean): string =>
@@ -46,11 +57,12 @@ const everyone = (userIds: Iterable<string>) => [...new Set(userIds)].map((userI
  */
 export function feedDeliveryOf(event: LoggedEvent): FeedDelivery {
   const cursor = event.globalPosition.toString();
-  const delivery = (payload: Record<string, unknown>, recipients: FeedDelivery['recipients'], ownFrame: string | null = null) => ({
+  const delivery = (payload: Record<string, unknown>, recipients: FeedDelivery['recipients'], contentOf: string | null = null): FeedDelivery => ({
     position: event.globalPosition,
     frame: JSON.stringify({ type: payload.type, cursor, ...payload }),
-    ownFrame,
+    ownFrame: null,
     recipients,
+    contentOf,
   });
   switch (event.type) {
     case 'MessageSent': {
@@ -61,7 +73,23 @@ export function feedDeliveryOf(event: LoggedEvent): FeedDelivery {
         frame: frame(''),
         ownFrame: frame(m.senderId),
         recipients: [{ userId: m.senderId, own: true }, ...everyone(m.recipientIds.filter((id) => id !== m.senderId))],
+        contentOf: m.messageId,
       };
+    }
+    case 'MessageEdited': {
+      const e = event.data;
+      const payload = { type: 'message_edited', conversationId: e.conversationId, messageId: e.messageId, seq: e.seq, senderId: e.senderId, body: e.body, editedAt: e.editedAt };
+      const built = delivery(payload, everyone(e.audience), e.messageId);
+      return e.erased ? { ...built, frame: erasedFrame(built.frame) } : built;
+    }
+    case 'MessageDeleted': {
+      const d = event.data;
+      const payload = { type: 'message_deleted', conversationId: d.conversationId, messageId: d.messageId, seq: d.seq, senderId: d.senderId, deletedBy: d.deletedBy, deletedAt: d.deletedAt };
+      return delivery(payload, everyone(d.audience));
+    }
+    case 'MessageHidden': {
+      const h = event.data;
+      return delivery({ type: 'message_hidden', conversationId: h.conversationId, messageId: h.messageId, seq: h.seq, at: h.at }, everyone([h.userId]));
     }
     case 'MessageDelivered':
     case 'MessageRead': {

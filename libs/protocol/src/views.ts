@@ -14,10 +14,23 @@ export interface MessageView {
   sentAt: string;
   /** For the viewer's own messages: sent | delivered | read; null for others' messages. */
   status: MessageStatus | null;
+  /** When the text was last edited (history; a frame of the message as sent says null). */
+  editedAt: string | null;
+  /** When and by whom it was deleted for everyone (history; null in the frame of the message as sent). */
+  deletedAt: string | null;
+  deletedBy: string | null;
+  /** Present (true) once the message's content is erased: deleted for everyone, or expired. */
+  erased?: true;
 }
 
 /** A stored message, from an event (times as strings) or a row (times as dates). */
-export type MessageFields = Omit<MessageView, 'status' | 'sentAt'> & { sentAt: string | Date };
+export type MessageFields = Omit<MessageView, 'status' | 'sentAt' | 'erased' | 'editedAt' | 'deletedAt' | 'deletedBy'> & {
+  sentAt: string | Date;
+  erased?: boolean;
+  editedAt?: string | null;
+  deletedAt?: string | null;
+  deletedBy?: string | null;
+};
 
 export function messageView(m: MessageFields, viewerId: string, status: MessageStatus): MessageView {
   return {
@@ -32,7 +45,25 @@ export function messageView(m: MessageFields, viewerId: string, status: MessageS
     forwardOf: m.forwardOf,
     sentAt: typeof m.sentAt === 'string' ? m.sentAt : m.sentAt.toISOString(),
     status: m.senderId === viewerId ? status : null,
+    editedAt: m.editedAt ?? null,
+    deletedAt: m.deletedAt ?? null,
+    deletedBy: m.deletedBy ?? null,
+    ...(m.erased ? { erased: true as const } : {}),
   };
+}
+
+/**
+ * The same frame with its content erased: `body` null and `erased: true` last, exactly as the
+ * frame of the erased event is built. The stored feed's frames of a deleted message are rewritten
+ * with it, so they equal what a rebuild from the log (where the body is gone) produces.
+ */
+export function erasedFrame(frame: string): string {
+  const parsed = JSON.parse(frame) as { message?: Record<string, unknown> } & Record<string, unknown>;
+  const content = parsed.message ?? parsed;
+  content.body = null;
+  delete content.erased;
+  content.erased = true;
+  return JSON.stringify(parsed);
 }
 
 /** The status of a message for its sender, given the other members' lowest watermarks. */

@@ -20,6 +20,7 @@ export interface ConversationSummary {
 interface MessageRowFields {
   message_id: string; conversation_id: string; seq: number; sender_id: string; kind: string; body: string | null;
   media_id: string | null; reply_to: string | null; forward_of: string | null; sent_at: Date;
+  edited_at: Date | null; deleted_at: Date | null; deleted_by: string | null; erased: boolean;
 }
 
 export interface HistoryPage {
@@ -63,7 +64,11 @@ export class ConversationsQuery {
   async history(userId: string, conversationId: string, page: HistoryPage): Promise<MessageView[]> {
     await assertCanRead(this.db, userId, conversationId);
     const limit = page.limit ?? 50;
-    const conditions = ['m.conversation_id = $1', VISIBLE_TO_CALLER];
+    const conditions = [
+      'm.conversation_id = $1',
+      VISIBLE_TO_CALLER,
+      'NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $2 AND h.conversation_id = m.conversation_id AND h.seq = m.seq)',
+    ];
     const params: unknown[] = [conversationId, userId];
     if (page.afterSeq !== undefined) conditions.push(`m.seq > $${params.push(page.afterSeq)}`);
     if (page.beforeSeq !== undefined) conditions.push(`m.seq < $${params.push(page.beforeSeq)}`);
@@ -82,7 +87,8 @@ export class ConversationsQuery {
       messageView(
         {
           messageId: r.message_id, conversationId: r.conversation_id, seq: r.seq, senderId: r.sender_id, kind: r.kind,
-          body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at,
+          body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at, erased: r.erased,
+          editedAt: r.edited_at?.toISOString() ?? null, deletedAt: r.deleted_at?.toISOString() ?? null, deletedBy: r.deleted_by,
         },
         userId,
         messageStatus(r.seq, r.min_delivered ?? 0, r.min_read ?? 0),

@@ -5,8 +5,9 @@ import { AnalyticsCheckpoints1765000000000 } from './migrations/1765000000000-an
 import { FeedFramesAsText1766000000000 } from './migrations/1766000000000-feed-frames-as-text.js';
 import { GroupAddPrivacy1766000000001 } from './migrations/1766000000001-group-add-privacy.js';
 import { People1764000000001 } from './migrations/1764000000001-people.js';
+import { MessageLifecycle1767000000000 } from './migrations/1767000000000-message-lifecycle.js';
 
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000, GroupAddPrivacy1766000000001];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000, GroupAddPrivacy1766000000001, MessageLifecycle1767000000000];
 
 /** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */
 export function createReadModelDataSource(url: string, poolSize = 20, searchPath?: string): DataSource {

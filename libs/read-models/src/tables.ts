@@ -6,7 +6,7 @@
 export const PROJECTION_TABLES = {
   users: ['users', 'devices', 'profiles'],
   groups: ['groups', 'group_members', 'group_memberships'],
-  messages: ['messages'],
+  messages: ['messages', 'hidden_messages'],
   inbox: ['conversation_members'],
   receipts: ['receipt_history'],
   feed: ['feed_events', 'feed_items'],
@@ -43,4 +43,6 @@ export interface LastMessage {
   kind: string;
   body: string | null;
   sentAt: string;
+  /** The message was deleted for everyone (or expired): its body is gone. */
+  erased?: true;
 }

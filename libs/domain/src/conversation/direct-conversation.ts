@@ -1,6 +1,19 @@
 import { DomainError, forbidden } from '../errors.js';
-import { BlockEvent, ConversationEvent } from '../events.js';
-import { decideMessage, earlierSend, initialMessageLog, MessageDraft, MessageLog, recordMessage, SendDecision, sendErrors } from './message-log.js';
+import { BlockEvent, ConversationEvent, MessageLifecycleEvent } from '../events.js';
+import {
+  decideLifecycle,
+  decideMessage,
+  earlierSend,
+  initialMessageLog,
+  LifecycleCommand,
+  LifecycleWindows,
+  MessageDraft,
+  MessageLog,
+  recordLifecycle,
+  recordMessage,
+  SendDecision,
+  sendErrors,
+} from './message-log.js';
 
 /** What the command side needs to know about a direct conversation to decide a send. */
 export interface DirectConversation {
@@ -48,11 +61,26 @@ export function decideChangeBlock(command: ChangeBlock, state: DirectConversatio
   return blocking ? [{ type: 'UserUnblocked', data }] : [];
 }
 
+/** Edits and deletions in a direct chat: both participants see every message; a block stops edits, not deletions. */
+export function decideDirectLifecycle(command: LifecycleCommand, state: DirectConversation, conversationId: string, windows: LifecycleWindows): MessageLifecycleEvent[] {
+  const participants: string[] = state.participants ?? [];
+  const participant = participants.includes(command.userId);
+  return decideLifecycle(state.log, command, {
+    conversationId,
+    audience: [...participants],
+    canSee: participant,
+    isAdmin: false,
+    mayWrite: participant && state.blockers.size === 0,
+  }, windows);
+}
+
 /** Folds one event into the state; mutates and returns it (the command side caches states). */
 export function evolveDirectConversation(state: DirectConversation, event: ConversationEvent): DirectConversation {
   if (event.type === 'MessageSent') {
     state.participants ??= [event.data.senderId, event.data.recipientIds[0]].sort() as [string, string];
     recordMessage(state.log, event);
+  } else if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden') {
+    recordLifecycle(state.log, event);
   } else {
     state.participants ??= [event.data.userId, event.data.blockedUserId].sort() as [string, string];
     if (event.type === 'UserBlocked') state.blockers.add(event.data.userId);

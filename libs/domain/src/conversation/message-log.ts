@@ -1,5 +1,5 @@
-import { DomainError, notFound } from '../errors.js';
-import { MessageKind, MessageSent } from '../events.js';
+import { DomainError, forbidden, notFound } from '../errors.js';
+import { MessageDeleted, MessageEdited, MessageHidden, MessageKind, MessageLifecycleEvent, MessageSent } from '../events.js';
 
 /** Message bodies are opaque (maybe ciphertext) but bounded. */
 export const MAX_BODY_BYTES = 65_536;
@@ -7,11 +7,22 @@ export const MAX_BODY_BYTES = 65_536;
 /** The part of any conversation's state that numbers messages and remembers sends. */
 export interface MessageLog {
   lastSeq: number;
-  messageIds: Set<string>;
+  /** Every message, by id: what edits and deletions are decided on. */
+  messages: Map<string, LoggedMessage>;
   /** Sender of each message, by seq - 1: who a receipt watermark newly concerns. */
   senders: string[];
   /** Results of earlier sends by (sender, clientMsgId), to answer duplicates. */
   sends: Map<string, SentMessage>;
+}
+
+export interface LoggedMessage {
+  seq: number;
+  senderId: string;
+  kind: MessageKind;
+  sentAt: string;
+  deleted: boolean;
+  /** Users who deleted it for themselves. */
+  hiddenFor: Set<string>;
 }
 
 export interface SentMessage {
@@ -38,7 +49,7 @@ export interface MessageDraft {
 
 export type SendDecision = { duplicateOf: SentMessage } | { events: [MessageSent]; sent: SentMessage };
 
-export const initialMessageLog = (): MessageLog => ({ lastSeq: 0, messageIds: new Set(), senders: [], sends: new Map() });
+export const initialMessageLog = (): MessageLog => ({ lastSeq: 0, messages: new Map(), senders: [], sends: new Map() });
 
 export const sendKey = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
@@ -59,7 +70,7 @@ export function decideMessage(
   if (draft.body !== null && Buffer.byteLength(draft.body, 'utf8') > MAX_BODY_BYTES) {
     throw new DomainError('too_large', 'body_too_large', `body is larger than ${MAX_BODY_BYTES} bytes`);
   }
-  if (draft.replyTo !== null && !log.messageIds.has(draft.replyTo)) {
+  if (draft.replyTo !== null && !log.messages.has(draft.replyTo)) {
     throw notFound('reply_target_not_found', 'replyTo names no message of this conversation');
   }
   const sent: SentMessage = { messageId: draft.messageId, conversationId: draft.conversationId, seq: log.lastSeq + 1, sentAt: draft.now.toISOString() };
@@ -87,7 +98,7 @@ export function decideMessage(
 
 export function recordMessage(log: MessageLog, { data }: MessageSent): void {
   log.lastSeq = data.seq;
-  log.messageIds.add(data.messageId);
+  log.messages.set(data.messageId, { seq: data.seq, senderId: data.senderId, kind: data.kind, sentAt: data.sentAt, deleted: data.erased === true, hiddenFor: new Set() });
   log.senders[data.seq - 1] = data.senderId;
   log.sends.set(sendKey(data.senderId, data.clientMsgId), {
     messageId: data.messageId,
@@ -101,3 +112,82 @@ export function recordMessage(log: MessageLog, { data }: MessageSent): void {
 export const sendErrors = {
   self: () => new DomainError('invalid', 'cannot_message_self', 'to.userId must be another user'),
 };
+
+/** How long after sending a message may still be changed (configurable: EDIT_WINDOW_MS, DELETE_WINDOW_MS). */
+export interface LifecycleWindows {
+  editMs: number;
+  deleteMs: number;
+}
+
+export const DEFAULT_LIFECYCLE_WINDOWS: LifecycleWindows = { editMs: 15 * 60_000, deleteMs: 60 * 3_600_000 };
+
+/** A change to one message of a conversation, by `userId`. */
+export type LifecycleCommand =
+  | { type: 'EditMessage'; messageId: string; userId: string; body: string; now: Date }
+  | { type: 'DeleteForEveryone'; messageId: string; userId: string; now: Date }
+  | { type: 'DeleteForMe'; messageId: string; userId: string; now: Date };
+
+/** What the conversation says about the user and the message, for the rules below. */
+export interface LifecycleContext {
+  conversationId: string;
+  /** Whoever can see the message (its audience). */
+  audience: string[];
+  /** The user may see the message. */
+  canSee: boolean;
+  /** The user is a group admin (may delete any message of the group) */
+  isAdmin: boolean;
+  /** The user may still write in the conversation (a member; not blocked in a direct chat). */
+  mayWrite: boolean;
+}
+
+export function loggedMessage(log: MessageLog, messageId: string): LoggedMessage {
+  const message = log.messages.get(messageId);
+  if (!message) throw notFound('message_not_found', 'no message with that id in this conversation');
+  return message;
+}
+
+/**
+ * Edits and deletions, the same for direct chats and groups. Repeating a deletion changes
+ * nothing and records nothing; editing a deleted message is refused.
+ */
+export function decideLifecycle(log: MessageLog, command: LifecycleCommand, context: LifecycleContext, windows: LifecycleWindows): MessageLifecycleEvent[] {
+  const message = loggedMessage(log, command.messageId);
+  const hidden = message.hiddenFor.has(command.userId);
+  if (command.type === 'DeleteForMe' && hidden) return [];
+  if (!context.canSee || hidden) throw notFound('message_not_found', 'no message with that id in this conversation');
+  const at = command.now.toISOString();
+  const age = command.now.getTime() - Date.parse(message.sentAt);
+  const fact = { messageId: command.messageId, conversationId: context.conversationId, seq: message.seq, audience: context.audience };
+  switch (command.type) {
+    case 'DeleteForMe': {
+      const hidden: MessageHidden = { type: 'MessageHidden', data: { messageId: command.messageId, conversationId: context.conversationId, seq: message.seq, userId: command.userId, at } };
+      return [hidden];
+    }
+    case 'DeleteForEveryone': {
+      if (message.deleted) return [];
+      const own = message.senderId === command.userId;
+      if (!own && !context.isAdmin) throw forbidden('not_your_message', 'only its sender (or a group admin) may delete a message for everyone');
+      if (own && !context.isAdmin && age > windows.deleteMs) throw forbidden('delete_window_passed', `a message can be deleted for everyone only within ${windows.deleteMs / 3_600_000} hours of sending`);
+      if (!context.mayWrite && !context.isAdmin) throw forbidden('not_a_participant', 'you can no longer write in this conversation');
+      const deleted: MessageDeleted = { type: 'MessageDeleted', data: { ...fact, senderId: message.senderId, deletedBy: command.userId, deletedAt: at } };
+      return [deleted];
+    }
+    case 'EditMessage': {
+      if (message.senderId !== command.userId) throw forbidden('not_your_message', 'only its sender may edit a message');
+      if (message.deleted) throw new DomainError('conflict', 'message_deleted', 'a deleted message cannot be edited');
+      if (message.kind !== 'text') throw new DomainError('invalid', 'not_editable', 'only text messages can be edited');
+      if (age > windows.editMs) throw forbidden('edit_window_passed', `a message can be edited only within ${windows.editMs / 60_000} minutes of sending`);
+      if (!context.mayWrite) throw forbidden('not_a_participant', 'you can no longer write in this conversation');
+      if (Buffer.byteLength(command.body, 'utf8') > MAX_BODY_BYTES) throw new DomainError('too_large', 'body_too_large', `body is larger than ${MAX_BODY_BYTES} bytes`);
+      const edited: MessageEdited = { type: 'MessageEdited', data: { ...fact, senderId: message.senderId, body: command.body, editedAt: at } };
+      return [edited];
+    }
+  }
+}
+
+export function recordLifecycle(log: MessageLog, event: MessageLifecycleEvent): void {
+  const message = log.messages.get(event.data.messageId);
+  if (!message) return;
+  if (event.type === 'MessageDeleted') message.deleted = true;
+  if (event.type === 'MessageHidden') message.hiddenFor.add(event.data.userId);
+}

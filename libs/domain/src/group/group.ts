@@ -1,6 +1,19 @@
 import { DomainError, forbidden, notFound } from '../errors.js';
-import { GroupChange, GroupChanged, GroupEvent, GroupRole } from '../events.js';
-import { decideMessage, earlierSend, initialMessageLog, MessageDraft, MessageLog, recordMessage, SendDecision } from '../conversation/message-log.js';
+import { GroupChange, GroupChanged, GroupEvent, GroupRole, MessageLifecycleEvent } from '../events.js';
+import {
+  decideLifecycle,
+  decideMessage,
+  earlierSend,
+  initialMessageLog,
+  LifecycleCommand,
+  LifecycleWindows,
+  loggedMessage,
+  MessageDraft,
+  MessageLog,
+  recordLifecycle,
+  recordMessage,
+  SendDecision,
+} from '../conversation/message-log.js';
 
 export interface GroupMember {
   role: GroupRole;
@@ -182,9 +195,37 @@ export function decideSendGroupMessage(command: SendGroupMessage, state: GroupCo
   return decideMessage(state.log, command, 'group', recipients);
 }
 
+/** Who could see the message at `seq`: everyone whose membership covered it, former members included. */
+export function audienceOf(state: GroupConversation, seq: number): string[] {
+  const audience: string[] = [];
+  for (const [userId, ranges] of state.memberships) {
+    if (ranges.some((r) => seq > r.afterSeq && (r.upToSeq === null || seq <= r.upToSeq))) audience.push(userId);
+  }
+  return audience;
+}
+
+/** Edits and deletions in a group: admins may delete any message; only current members may change anything for everyone. */
+export function decideGroupLifecycle(command: LifecycleCommand, state: GroupConversation, windows: LifecycleWindows): MessageLifecycleEvent[] {
+  requireGroup(state);
+  const { seq } = loggedMessage(state.log, command.messageId);
+  const audience = audienceOf(state, seq);
+  const member = state.members.get(command.userId);
+  return decideLifecycle(state.log, command, {
+    conversationId: state.groupId,
+    audience,
+    canSee: audience.includes(command.userId),
+    isAdmin: member?.role === 'admin',
+    mayWrite: member !== undefined,
+  }, windows);
+}
+
 export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupConversation {
   if (event.type === 'MessageSent') {
     recordMessage(state.log, event);
+    return state;
+  }
+  if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden') {
+    recordLifecycle(state.log, event);
     return state;
   }
   if (event.type !== 'GroupChanged') return state;

@@ -42,6 +42,22 @@ export class MessageResponse {
   @ApiProperty(TIME) sentAt!: string;
   @ApiProperty({ enum: ['sent', 'delivered', 'read'], nullable: true, description: "for the caller's own messages; null for others'" })
   status!: 'sent' | 'delivered' | 'read' | null;
+  @ApiProperty({ ...TIME, nullable: true, description: 'when the text was last edited' }) editedAt!: string | null;
+  @ApiProperty({ ...TIME, nullable: true, description: 'when it was deleted for everyone (a tombstone: body is null, erased is true)' }) deletedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'who deleted it for everyone: its sender or a group admin' }) deletedBy!: string | null;
+  @ApiProperty({ required: false, enum: [true], description: 'present once the content is erased (deleted for everyone): body is null' })
+  erased?: true;
+}
+
+export class EditedMessageResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() seq!: number;
+  @ApiProperty(TIME) editedAt!: string;
+}
+
+export class DeletedMessageResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() seq!: number;
 }
 
 export class ReceiptEntry {

@@ -1,0 +1,65 @@
+import {
+  Clock,
+  decideDirectLifecycle,
+  decideGroupLifecycle,
+  isGroupConversation,
+  LifecycleCommand,
+  LifecycleWindows,
+  loggedMessage,
+  MessageLifecycleEvent,
+  MessageLog,
+  streams,
+  systemClock,
+} from '../../domain/src/index.js';
+import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
+import { AggregateStore } from './aggregate-store.js';
+import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
+
+export interface ChangedMessage {
+  messageId: string;
+  seq: number;
+}
+
+/** Edits and deletions of messages, in the conversation's own stream (one order with its sends). */
+export class MessageLifecycleHandler {
+  constructor(
+    private readonly aggregates: AggregateStore,
+    private readonly dataKeys: Pick<DataKeys, 'destroy'>,
+    private readonly windows: LifecycleWindows,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async edit(userId: string, conversationId: string, messageId: string, body: string): Promise<ChangedMessage & { editedAt: string }> {
+    const { events, seq } = await this.decide(conversationId, { type: 'EditMessage', messageId, userId, body, now: this.clock.now() });
+    const [edited] = events;
+    if (edited?.type !== 'MessageEdited') throw new Error('an edit records one MessageEdited');
+    return { messageId, seq, editedAt: edited.data.editedAt };
+  }
+
+  /**
+   * Records the deletion, then destroys the message's key: from then on its body (and every
+   * edit's) is gone from the log, its copies and a rebuild. A repeat records nothing and
+   * destroys again, so a deletion whose key survived a crash is finished by asking once more.
+   */
+  async deleteForEveryone(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
+    const { seq } = await this.decide(conversationId, { type: 'DeleteForEveryone', messageId, userId, now: this.clock.now() });
+    await this.dataKeys.destroy([messageId]);
+    return { messageId, seq };
+  }
+
+  async deleteForMe(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
+    const { seq } = await this.decide(conversationId, { type: 'DeleteForMe', messageId, userId, now: this.clock.now() });
+    return { messageId, seq };
+  }
+
+  private decide(conversationId: string, command: LifecycleCommand): Promise<{ events: MessageLifecycleEvent[]; seq: number }> {
+    const stream = streams.conversation(conversationId);
+    const decided = (events: MessageLifecycleEvent[], log: MessageLog) => ({ events, result: { events, seq: loggedMessage(log, command.messageId).seq } });
+    if (isGroupConversation(conversationId)) {
+      return this.aggregates.execute(stream, GroupAggregate, (state) => decided(decideGroupLifecycle(command, state, this.windows), state.log));
+    }
+    return this.aggregates.execute(stream, DirectConversationAggregate, (state) =>
+      decided(decideDirectLifecycle(command, state, conversationId, this.windows), state.log),
+    );
+  }
+}
