@@ -1,4 +1,5 @@
 import { AppendOptions, EventStore, EventToAppend, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
+import { PositionsUnknownError } from '../../event-store/src/store-failures.js';
 
 export interface AggregateType<State, Event extends { type: string; data: object }> {
   /** Names the cache entry: one stream may be read as different aggregates. */
@@ -55,7 +56,14 @@ export class AggregateStore {
         const { events, result } = decide(current.state);
         if (events.length === 0) return result;
         try {
-          const { nextVersion } = await this.store.append(streamId, events as unknown as EventToAppend[], current.version, options);
+          const nextVersion = await this.store.append(streamId, events as unknown as EventToAppend[], current.version, options).then(
+            (appended) => appended.nextVersion,
+            // Written, only the positions unknown: this store needs only the version.
+            (error: unknown) => {
+              if (error instanceof PositionsUnknownError) return error.nextVersion;
+              throw error;
+            },
+          );
           for (const event of events) type.evolve(current.state, event);
           this.remember(`${type.name}:${streamId}`, { state: current.state, version: nextVersion });
           return result;
