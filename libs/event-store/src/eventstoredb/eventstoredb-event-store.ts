@@ -122,6 +122,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.client = clients.acquire(connectionString);
   }
 
+  /** Appends are tracked so that close() can let them finish before letting go of the client. */
   append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
     const appending = this.appendNow(streamId, events, expected, options);
     const settled = appending.catch(() => undefined);
