@@ -4,10 +4,11 @@ import type { DataSource } from 'typeorm';
 export interface PublisherCheckpoints {
   load(publisher: string): Promise<bigint>;
   /**
-   * Runs `work` with the publisher's checkpoint locked and stores the position it returns.
-   * A second publisher of the same name waits, then sees the moved checkpoint.
+   * Moves the checkpoint from `from` to `to` if it is still at `from`; false if it is not (another
+   * publisher of the same name moved it). No lock outlives the call, so nothing is held while
+   * the caller talks to Kafka.
    */
-  advance(publisher: string, work: (current: bigint) => Promise<bigint>): Promise<void>;
+  advance(publisher: string, from: bigint, to: bigint): Promise<boolean>;
 }
 
 /** The `analytics_checkpoints` table (migration 1765000000000-analytics-checkpoints). */
@@ -15,24 +16,18 @@ export class PgPublisherCheckpoints implements PublisherCheckpoints {
   constructor(private readonly db: DataSource) {}
 
   async load(publisher: string): Promise<bigint> {
-    await this.ensure(publisher);
+    await this.db.query('INSERT INTO analytics_checkpoints (publisher, position) VALUES ($1, 0) ON CONFLICT DO NOTHING', [publisher]);
     const rows: { position: string }[] = await this.db.query('SELECT position FROM analytics_checkpoints WHERE publisher = $1', [publisher]);
     return BigInt(rows[0].position);
   }
 
-  async advance(publisher: string, work: (current: bigint) => Promise<bigint>): Promise<void> {
-    await this.ensure(publisher);
-    await this.db.transaction(async (tx) => {
-      const rows: { position: string }[] = await tx.query('SELECT position FROM analytics_checkpoints WHERE publisher = $1 FOR UPDATE', [publisher]);
-      const current = BigInt(rows[0].position);
-      const next = await work(current);
-      if (next > current) {
-        await tx.query('UPDATE analytics_checkpoints SET position = $2, updated_at = now() WHERE publisher = $1', [publisher, next.toString()]);
-      }
-    });
-  }
-
-  private async ensure(publisher: string): Promise<void> {
-    await this.db.query('INSERT INTO analytics_checkpoints (publisher, position) VALUES ($1, 0) ON CONFLICT DO NOTHING', [publisher]);
+  async advance(publisher: string, from: bigint, to: bigint): Promise<boolean> {
+    const rows: { moved: number }[] = await this.db.query(
+      `WITH moved AS (
+         UPDATE analytics_checkpoints SET position = $3, updated_at = now() WHERE publisher = $1 AND position = $2 RETURNING 1
+       ) SELECT count(*)::int AS moved FROM moved`,
+      [publisher, from.toString(), to.toString()],
+    );
+    return rows[0].moved === 1;
   }
 }

@@ -22,9 +22,12 @@ export interface FiguresSnapshot {
 interface OpenMessage {
   seq: number;
   sentAt: number;
-  awaitingDelivery: Set<string>;
-  awaitingRead: Set<string>;
+  senderId: unknown;
+  /** The recipients when the record names them (direct messages); a group message gives only their count. */
+  recipients?: Set<string>;
+  recipientCount: number;
   deliveredAt: Map<string, number>;
+  readBy: Set<string>;
 }
 
 interface Sample {
@@ -71,9 +74,10 @@ export class LiveFigures {
       case 'messenger.MessageSent': {
         this.sends.push(time);
         this.active(data.senderId, time);
-        const recipients: string[] = Array.isArray(data.recipientIds) ? data.recipientIds : [];
+        const recipients = Array.isArray(data.recipientIds) ? new Set<string>(data.recipientIds) : undefined;
+        const recipientCount = typeof data.recipientCount === 'number' ? data.recipientCount : (recipients?.size ?? 0);
         const list = this.open.get(data.conversationId) ?? [];
-        list.push({ seq: data.seq, sentAt: Date.parse(data.sentAt), awaitingDelivery: new Set(recipients), awaitingRead: new Set(recipients), deliveredAt: new Map() });
+        list.push({ seq: data.seq, sentAt: Date.parse(data.sentAt), senderId: data.senderId, recipients, recipientCount, deliveredAt: new Map(), readBy: new Set() });
         this.open.set(data.conversationId, list);
         break;
       }
@@ -84,16 +88,17 @@ export class LiveFigures {
         const list = this.open.get(data.conversationId);
         if (!list) break;
         for (const message of list) {
-          if (message.seq > data.upToSeq) continue;
-          if (message.awaitingDelivery.delete(data.userId)) {
+          if (message.seq > data.upToSeq || !isRecipient(message, data.userId)) continue;
+          if (!message.deliveredAt.has(data.userId)) {
             this.delivered.push({ at, ms: Math.max(0, at - message.sentAt) });
             message.deliveredAt.set(data.userId, at);
           }
-          if (event.type === 'messenger.MessageRead' && message.awaitingRead.delete(data.userId)) {
+          if (event.type === 'messenger.MessageRead' && !message.readBy.has(data.userId)) {
+            message.readBy.add(data.userId);
             this.read.push({ at, ms: Math.max(0, at - (message.deliveredAt.get(data.userId) ?? at)) });
           }
         }
-        this.open.set(data.conversationId, list.filter((m) => m.awaitingRead.size > 0));
+        this.open.set(data.conversationId, list.filter((m) => m.readBy.size < m.recipientCount));
         break;
       }
       case 'messenger.DeviceConnected':
@@ -133,6 +138,12 @@ export class LiveFigures {
       else this.open.set(conversation, kept);
     }
   }
+}
+
+/** Unnamed recipients (a group message): anyone but the sender whose receipt covers the message. */
+function isRecipient(message: OpenMessage, userId: unknown): userId is string {
+  if (typeof userId !== 'string') return false;
+  return message.recipients ? message.recipients.has(userId) : userId !== message.senderId;
 }
 
 export function formatFigures(s: FiguresSnapshot): string {

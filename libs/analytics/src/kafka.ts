@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { ConnectProducer } from './kafka-publisher.js';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -37,6 +38,25 @@ export function createKafka(settings: KafkaSettings): Kafka {
 /** The publisher's producer: idempotent, one request in flight (order per partition holds across retries). */
 export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/**
+ * The publisher's way to a producer: the topic made sure of, then a new idempotent producer
+ * connected (the publisher calls it again after a failed send, for a new producer id).
+ * No `retry` is passed: any retry object replaces the idempotent producer's unlimited retries.
+ */
+export function idempotentProducerFor(kafka: Kafka, topic: string): ConnectProducer {
+  return async () => {
+    await ensureTopic(kafka, topic);
+    const producer = createIdempotentProducer(kafka);
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return producer;
+  };
 }
 
 /** Creates the topic if it is missing (a no-op when it exists). */

@@ -31,7 +31,7 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
     by: true,
     at: true,
     atSeq: true,
-    membersAfter: true,
+    // membersAfter leaves as memberCount (countedLists below).
     // name, description and iconMediaId of `created` / `updated` changes stay behind.
     change: { kind: true, userId: true, userIds: true, members: [{ userId: true, role: true }] },
   },
@@ -64,9 +64,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Lists that grow with a group leave as counts. A group message's recipients are the group's
+ * members, which GroupChanged events carry as changes (`change.userIds`, `change.members`); as
+ * ids, a 1,024-member group would put ~27 KB into every message record and every membership
+ * change (docs/analytics.md). A direct message keeps its one recipient id.
+ */
+function countedLists(type: string, data: Record<string, unknown>, out: Record<string, unknown>): Record<string, unknown> {
+  if (type === 'MessageSent' && Array.isArray(data.recipientIds)) {
+    out.recipientCount = data.recipientIds.length;
+    if (data.conversationType !== 'direct') delete out.recipientIds;
+  }
+  if (type === 'GroupChanged' && Array.isArray(data.membersAfter)) out.memberCount = data.membersAfter.length;
+  return out;
+}
+
 /** The event's data with only the allowed fields (a new object; the input is not changed). */
 export function redact(type: string, data: Record<string, unknown>, allowList = ANALYTICS_ALLOW_LIST): Record<string, unknown> {
   const rule = allowList[type];
   if (!rule) return {};
-  return apply(rule, data) as Record<string, unknown>;
+  return countedLists(type, data, apply(rule, data) as Record<string, unknown>);
 }

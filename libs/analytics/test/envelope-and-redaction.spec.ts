@@ -47,13 +47,22 @@ describe('redaction', () => {
 
   it('keeps what analytics needs: ids, kinds, seqs, times, recipients, group membership', () => {
     expect(redact('MessageSent', personal[0].data)).toEqual({
-      messageId: 'm1', conversationId: 'd1', conversationType: 'direct', seq: 7, senderId: 'u1', recipientIds: ['u2'], kind: 'image', replyTo: null, forwardOf: null, sentAt: '2025-04-01T08:00:00.000Z',
+      messageId: 'm1', conversationId: 'd1', conversationType: 'direct', seq: 7, senderId: 'u1', recipientIds: ['u2'], recipientCount: 1, kind: 'image', replyTo: null, forwardOf: null, sentAt: '2025-04-01T08:00:00.000Z',
     });
     expect(redact('GroupChanged', personal[3].data)).toEqual({
-      groupId: 'g1', by: 'u1', at: '2025-04-01T07:30:00.000Z', atSeq: 0, membersAfter: ['u1', 'u2'],
+      groupId: 'g1', by: 'u1', at: '2025-04-01T07:30:00.000Z', atSeq: 0, memberCount: 2,
       change: { kind: 'created', members: [{ userId: 'u1', role: 'admin' }, { userId: 'u2', role: 'member' }] },
     });
     expect(redact('MessageRead', { conversationId: 'd1', userId: 'u2', upToSeq: 3, at: 'x', shared: false })).toEqual({ conversationId: 'd1', userId: 'u2', upToSeq: 3, at: 'x', shared: false });
+  });
+
+  it('lists that grow with a group leave as counts: a group message names no recipients, a group change no members after it', () => {
+    const members = Array.from({ length: 1023 }, (_, i) => `u${i}`);
+    const group = redact('MessageSent', { ...personal[0].data, conversationId: 'g1', conversationType: 'group', recipientIds: members });
+    expect(group.recipientCount).toBe(1023);
+    expect(group).not.toHaveProperty('recipientIds');
+    const change = redact('GroupChanged', { groupId: 'g1', by: 'u1', at: 'x', atSeq: 9, membersAfter: members, change: { kind: 'added', userIds: ['u7'] } });
+    expect(change).toEqual({ groupId: 'g1', by: 'u1', at: 'x', atSeq: 9, memberCount: 1023, change: { kind: 'added', userIds: ['u7'] } });
   });
 
   it('a field added to an event later is redacted by default, also when an allowed field turns into an object', () => {

@@ -47,6 +47,18 @@ describe('live figures', () => {
     expect(formatFigures(s)).toContain('messages/min 3');
   });
 
+  it('a group message names only its recipient count: receipts of anyone but the sender count, until all have read', () => {
+    const figures = new LiveFigures();
+    figures.add(ce('MessageSent', 0, { conversationId: 'g2', seq: 1, senderId: 'a', recipientCount: 2, sentAt: iso(0) }));
+    figures.add(rcpt('MessageDelivered', 'g2', 'a', 1, 1_000));
+    figures.add(rcpt('MessageDelivered', 'g2', 'b', 1, 2_000));
+    figures.add(rcpt('MessageRead', 'g2', 'c', 1, 3_000));
+    figures.add(rcpt('MessageRead', 'g2', 'b', 1, 5_000));
+    const s = figures.snapshot();
+    expect(s.sentToDelivered).toEqual({ count: 2, p50: 2_000, p90: 3_000, p99: 3_000 });
+    expect(s.deliveredToRead).toEqual({ count: 2, p50: 0, p90: 3_000, p99: 3_000 });
+  });
+
   it('a read without an earlier delivered receipt counts as delivered then (0 ms to read)', () => {
     const figures = new LiveFigures();
     figures.add(sent('d2', 1, 'a', ['b'], 0));

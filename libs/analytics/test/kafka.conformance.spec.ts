@@ -5,7 +5,7 @@ import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
 import { testEventStore } from '../../../test/support/audit-events.js';
 import { PgPublisherCheckpoints } from '../src/checkpoints.js';
-import { createIdempotentProducer, createKafka, ensureTopic, parseBrokers } from '../src/kafka.js';
+import { createKafka, ensureTopic, idempotentProducerFor, parseBrokers } from '../src/kafka.js';
 import { CLOUDEVENTS_CONTENT_TYPE, KafkaPublisher } from '../src/kafka-publisher.js';
 
 /** Against a real broker: runs when KAFKA_BROKERS is set. */
@@ -41,10 +41,8 @@ describe.skipIf(brokers.length === 0)('Kafka publisher against the broker at KAF
     }
     const head = await store.headPosition();
     const kafka = createKafka({ brokers, clientId: 'conformance' });
-    const producer = createIdempotentProducer(kafka);
-    await producer.connect();
     const checkpoints = new PgPublisherCheckpoints(db);
-    const publisher = new KafkaPublisher(store, checkpoints, producer, { topic, name: `conformance-${topic}` });
+    const publisher = new KafkaPublisher(store, checkpoints, idempotentProducerFor(kafka, topic), { topic, name: `conformance-${topic}` });
     publisher.start();
 
     const consumer = kafka.consumer({ groupId: `conformance-${randomUUID()}` });
@@ -71,7 +69,28 @@ describe.skipIf(brokers.length === 0)('Kafka publisher against the broker at KAF
     } finally {
       await consumer.disconnect();
       await publisher.stop();
-      await producer.disconnect();
+    }
+  }, 60_000);
+
+  it('publishes a backlog bigger than message.max.bytes (1,500 group messages to 1,023 recipients) without MESSAGE_TOO_LARGE', async () => {
+    const name = `conformance-big-${topic}`;
+    const checkpoints = new PgPublisherCheckpoints(db);
+    await checkpoints.advance(name, await checkpoints.load(name), await store.headPosition());
+    const recipientIds = Array.from({ length: 1023 }, (_, i) => `member-${String(i).padStart(20, '0')}`);
+    const events = Array.from({ length: 1500 }, (_, i) => ({
+      type: 'MessageSent',
+      data: { messageId: `big-${i}`, conversationId: 'gbig', conversationType: 'group', seq: i + 1, senderId: 'a', recipientIds, kind: 'text', body: 'x', sentAt: new Date().toISOString() },
+    }));
+    for (let i = 0; i < events.length; i += 100) await store.append('conversation-gbig', events.slice(i, i + 100), 'any');
+    const head = await store.headPosition();
+    const publisher = new KafkaPublisher(store, checkpoints, idempotentProducerFor(createKafka({ brokers, clientId: 'conformance' }), topic), { topic, name, maxBatchSize: 2_000 });
+    publisher.start();
+    try {
+      const deadline = Date.now() + 45_000;
+      while ((await checkpoints.load(name)) < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await checkpoints.load(name)).toBe(head);
+    } finally {
+      await publisher.stop();
     }
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import type { DomainEventType } from '../../domain/src/events.js';
 import { EventOfType, EventTypeSet, isEventOf } from '../../domain/src/event-types.js';
 import { AppendOptions, EventStore, StoredEvent, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
+import { PositionsUnknownError } from '../../event-store/src/store-failures.js';
 
 /** An aggregate whose events are of the types `T`. */
 export interface AggregateType<State, T extends DomainEventType> {
@@ -80,7 +81,14 @@ export class AggregateStore {
           continue;
         }
         try {
-          const { nextVersion } = await this.store.append(streamId, events, current.version, options);
+          const nextVersion = await this.store.append(streamId, events, current.version, options).then(
+            (appended) => appended.nextVersion,
+            // Written, only the positions unknown: this store needs only the version.
+            (error: unknown) => {
+              if (error instanceof PositionsUnknownError) return error.nextVersion;
+              throw error;
+            },
+          );
           let state = current.state;
           for (const event of events) state = type.evolve(state, event);
           this.remember(`${type.name}:${streamId}`, { state, version: nextVersion });

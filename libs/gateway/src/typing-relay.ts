@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
 import type { Clock, TimerHandle } from '../../domain/src/clock.js';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
@@ -7,6 +6,7 @@ import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js'
 import { InOrder } from './in-order.js';
 import type { LocalSockets } from './local-sockets.js';
 import { isDirectConversationSql } from '../../read-models/src/sql/conversations.sql.js';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
 
 export type TypingState = 'typing' | 'recording' | 'paused';
 
@@ -44,9 +44,9 @@ export class TypingRelay {
   private readonly frames = new InOrder((error) => this.logger.warn({ err: error }, 'typing relay failed'));
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: SqlRunner,
     private readonly sockets: LocalSockets,
-    private readonly fence: ReadYourWritesFence,
+    private readonly fence: Pick<ReadYourWritesFence, 'readYourWrites' | 'reach'>,
     private readonly logger: Logger,
     private readonly clock: Clock,
   ) {}

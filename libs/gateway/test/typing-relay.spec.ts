@@ -1,7 +1,5 @@
 import pino from 'pino';
-import type { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import { ManualClock } from '../../../test/support/manual-clock.js';
 import type { LocalSockets } from '../src/local-sockets.js';
 import { TypingRelay, TypingState } from '../src/typing-relay.js';
@@ -17,7 +15,7 @@ function setUp() {
     },
   };
   const fence = { readYourWrites: async () => 1n, reach: async () => undefined };
-  const relay = new TypingRelay(db as unknown as DataSource, {} as LocalSockets, fence as unknown as ReadYourWritesFence, pino({ level: 'silent' }), clock);
+  const relay = new TypingRelay(db, {} as LocalSockets, fence, pino({ level: 'silent' }), clock);
   const socket = {};
   const type = (state: TypingState, conversationId = 'd-ann-ben') => relay.receive(socket, { conversationId, userId: 'ann', state });
   const states = () => published.map((p) => JSON.parse(p).state as TypingState);

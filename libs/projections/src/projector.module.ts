@@ -46,13 +46,14 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   providers: [
     {
       provide: Projector,
-      inject: [DataSource, EVENT_STORE, Metrics],
-      useFactory: (db: DataSource, store: EventStore, metrics: Metrics) =>
+      inject: [DataSource, EVENT_STORE, Metrics, RUNTIME],
+      useFactory: (db: DataSource, store: EventStore, metrics: Metrics, runtime: Runtime) =>
         new Projector(db, store, undefined, {
           onBatch: (count, position) => {
             metrics.eventsProjected.inc(count);
             metrics.projectorPosition.set(Number(position));
           },
+          onRetry: (error, attempt, retryInMs) => runtime.logger.warn({ err: error, attempt, retryInMs }, 'projector lost the database or the event log; resuming from its checkpoints'),
         }),
     },
     ProjectorLifecycle,

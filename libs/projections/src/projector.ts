@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
 import { LogFollower } from '../../event-store/src/log-follower.js';
+import { SubscriptionDroppedError } from '../../event-store/src/store-failures.js';
 import { FeedProjection } from './feed.projection.js';
 import { GroupsProjection } from './groups.projection.js';
 import { ReceiptsProjection } from './receipts.projection.js';
@@ -15,7 +16,9 @@ import { PROJECTION_TABLES } from '../../read-models/src/tables.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
 import { UsersProjection } from './users.projection.js';
 
+/** Waits before resuming after a lost connection or a dropped subscription: 1 s, 2 s, … up to 10 s. */
 const RETRY_MS = 1_000;
+const MAX_RETRY_MS = 10_000;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** In dependency order: the feed reads rows of the messages, inbox and receipts projections written earlier in the same transaction. */
@@ -32,6 +35,7 @@ export const allProjections = (): Projection[] => [
 
 export interface ProjectorObserver {
   onBatch?(events: number, lastPosition: bigint): void;
+  onRetry?(error: unknown, attempt: number, delayMs: number): void;
 }
 
 /**
@@ -71,8 +75,11 @@ export class Projector {
         await this.project(events);
         if (lingerMs > 0 && events.length < maxBatchSize) await delay(lingerMs);
       },
-      // A lost connection (the database restarting) is waited out; a projection that fails is not skipped past.
-      retryDelayMs: (_, error) => (isConnectionLoss(error) ? RETRY_MS : undefined),
+      // A lost connection (the database restarting) or a subscription the event store dropped (its
+      // server restarting, a leader change) is waited out; a projection that fails is not skipped past.
+      retryDelayMs: (attempt, error) =>
+        isConnectionLoss(error) || error instanceof SubscriptionDroppedError ? Math.min(RETRY_MS * attempt, MAX_RETRY_MS) : undefined,
+      onRetry: (error, attempt, delayMs) => this.observer.onRetry?.(error, attempt, delayMs),
     });
     this.follower.start();
   }

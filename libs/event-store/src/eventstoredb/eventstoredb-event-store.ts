@@ -1,11 +1,18 @@
 import {
   ANY,
   BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
   END,
   EventStoreDBClient,
+  MaxAppendSizeExceededError,
   NO_STREAM,
+  NotLeaderError,
   START,
   StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  UnknownError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
@@ -13,10 +20,17 @@ import {
 import type {
   AllStreamResolvedEvent,
   AppendExpectedRevision,
+  AppendResult as EsdbAppendResult,
+  AppendToStreamOptions,
+  EventData,
   ReadAllOptions,
   ReadPosition,
+  ReadStreamOptions,
   RecordedEvent,
+  ResolvedEvent,
+  SubscribeToAllOptions,
 } from '@eventstore/db-client';
+import type { ReadableOptions } from 'node:stream';
 import {
   ClaimTakenError,
   WrongExpectedVersionError,
@@ -29,6 +43,7 @@ import {
   type StoredEvent,
   type SubscribeOptions,
 } from '../event-store.port.js';
+import { AppendTooLargeError, PositionsUnknownError, SubscriptionDroppedError } from '../store-failures.js';
 
 const DEFAULT_MAX_BATCH = 500;
 /** Events per request when reading $all; system events are skipped client-side. */
@@ -38,6 +53,56 @@ const NO_POSITION = 0xffff_ffff_ffff_ffffn;
 /** Claims live in streams of their own, one per key, hidden from readers of the log. */
 const CLAIM_STREAM_PREFIX = 'es-claim-';
 const CLAIM_EVENT = 'ClaimRecorded';
+/** Reading a multi-event append's positions back: attempts, and the wait before the n-th retry (× n). */
+const READ_BACK_ATTEMPTS = 4;
+const READ_BACK_RETRY_MS = 250;
+
+/** What the adapter uses of a subscription to $all (the client's is a Readable). */
+export interface EsdbAllSubscription extends AsyncIterable<AllStreamResolvedEvent> {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  /** The next buffered event without waiting, or null. */
+  read(): AllStreamResolvedEvent | null;
+  unsubscribe(): Promise<void>;
+  destroy(): unknown;
+}
+
+/** What the adapter uses of EventStoreDBClient; tests put a fake behind it. */
+export interface EsdbClient {
+  appendToStream(streamName: string, events: EventData | EventData[], options?: AppendToStreamOptions): Promise<EsdbAppendResult>;
+  readStream(streamName: string, options?: ReadStreamOptions): AsyncIterable<ResolvedEvent>;
+  readAll(options?: ReadAllOptions): AsyncIterable<AllStreamResolvedEvent>;
+  subscribeToAll(options?: SubscribeToAllOptions, readableOptions?: ReadableOptions): EsdbAllSubscription;
+  dispose(): Promise<void>;
+}
+
+/**
+ * One client per connection string, shared by the stores of the process and disposed when the
+ * last of them closes. The client keeps its batch appends' promises in one map for the whole
+ * module (@eventstore/db-client 6.2.1, streams/appendToStream/batchAppend.js) and rejects every
+ * entry when any client's batch-append stream fails, which disposing a client makes it do: a
+ * store closing its own client would fail the appends in flight on every other.
+ */
+export class SharedEsdbClients {
+  private readonly clients = new Map<string, { client: EsdbClient; users: number }>();
+
+  constructor(private readonly connect: (connectionString: string) => EsdbClient) {}
+
+  acquire(connectionString: string): EsdbClient {
+    const entry = this.clients.get(connectionString) ?? { client: this.connect(connectionString), users: 0 };
+    entry.users++;
+    this.clients.set(connectionString, entry);
+    return entry.client;
+  }
+
+  async release(connectionString: string): Promise<void> {
+    const entry = this.clients.get(connectionString);
+    if (!entry || --entry.users > 0) return;
+    this.clients.delete(connectionString);
+    await entry.client.dispose();
+  }
+}
+
+const processClients = new SharedEsdbClients((connectionString) => EventStoreDBClient.connectionString(connectionString));
 
 /**
  * EventStoreDB adapter. Versions: ours are 1-based, ESDB revisions 0-based (version = revision + 1).
@@ -45,27 +110,42 @@ const CLAIM_EVENT = 'ClaimRecorded';
  * implicit commit, so commit positions are distinct and increase in visibility order).
  */
 export class EventStoreDbEventStore implements EventStore {
-  private readonly client: EventStoreDBClient;
+  private readonly client: EsdbClient;
   private readonly subscriptions = new Set<CatchUpSubscription>();
+  private readonly appending = new Set<Promise<unknown>>();
+  private closed?: Promise<void>;
 
-  constructor(connectionString: string) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
+  constructor(
+    private readonly connectionString: string,
+    private readonly clients: SharedEsdbClients = processClients,
+  ) {
+    this.client = clients.acquire(connectionString);
   }
 
-  async append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
+  /** Appends are tracked so that close() can let them finish before letting go of the client. */
+  append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
+    const appending = this.appendNow(streamId, events, expected, options);
+    const settled = appending.catch(() => undefined);
+    this.appending.add(settled);
+    void settled.then(() => this.appending.delete(settled));
+    return appending;
+  }
+
+  private async appendNow(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     for (const key of options.claims ?? []) await this.claim(key, streamId);
+    const proposed = events.map((e) => jsonEvent({ type: e.type, data: e.data, metadata: e.metadata ?? {} }));
     let result;
     try {
-      result = await this.client.appendToStream(
-        streamId,
-        events.map((e) => jsonEvent({ type: e.type, data: e.data, metadata: e.metadata ?? {} })),
-        { expectedRevision: toExpectedRevision(expected) },
-      );
+      result = await this.client.appendToStream(streamId, proposed, { expectedRevision: toExpectedRevision(expected) });
     } catch (err) {
       if (err instanceof EsdbWrongExpectedVersionError) {
         const actual = err.actualVersion === NO_STREAM ? 0 : Number(err.actualVersion) + 1;
         throw new WrongExpectedVersionError(streamId, expected, actual);
+      }
+      if (err instanceof MaxAppendSizeExceededError) {
+        const bytes = proposed.reduce((sum, e) => sum + JSON.stringify(e.data).length + JSON.stringify(e.metadata ?? {}).length, 0);
+        throw new AppendTooLargeError(streamId, bytes, err.maxAppendSize);
       }
       throw err;
     }
@@ -73,8 +153,29 @@ export class EventStoreDbEventStore implements EventStore {
     // The append reply carries the position of the last event written, which for one event is
     // exactly its position; for several we read them back to get each one's position.
     if (events.length === 1 && result.position) return { nextVersion, positions: [result.position.commit] };
-    const written = await this.readStream(streamId, nextVersion - events.length);
-    return { nextVersion, positions: written.slice(0, events.length).map((e) => e.globalPosition) };
+    return { nextVersion, positions: await this.positionsOf(streamId, nextVersion, proposed.map((e) => e.id)) };
+  }
+
+  /**
+   * The positions of events just appended, read back by revision. The append has committed, so
+   * a failed read is retried (reads change nothing); if it keeps failing the caller is told the
+   * events are written (PositionsUnknownError) rather than given a failure it would retry.
+   */
+  private async positionsOf(streamId: string, nextVersion: number, ids: string[]): Promise<bigint[]> {
+    const fromRevision = BigInt(nextVersion - ids.length);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const written: StoredEvent[] = [];
+        for await (const resolved of this.client.readStream(streamId, { fromRevision, maxCount: ids.length })) {
+          if (resolved.event) written.push(toStoredEvent(resolved.event));
+        }
+        if (written.map((e) => e.id).join() !== ids.join()) throw new Error(`${streamId} does not hold the appended events at revision ${fromRevision}`);
+        return written.map((e) => e.globalPosition);
+      } catch (error) {
+        if (attempt >= READ_BACK_ATTEMPTS) throw new PositionsUnknownError(streamId, nextVersion, error);
+        await new Promise((resolve) => setTimeout(resolve, READ_BACK_RETRY_MS * attempt));
+      }
+    }
   }
 
   /**
@@ -144,6 +245,12 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * A subscription the server ends (restart, leader change, keep-alive timeout: routine on gRPC)
+   * fails `done` with SubscriptionDroppedError, so the owner resubscribes from its checkpoint
+   * (LogFollower); a failure of the handler comes out as it was thrown. The client reconnects on
+   * the next call by itself (it drops its channel after UNAVAILABLE, CANCELLED or NOT_LEADER).
+   */
   subscribeToAll({ after, handle, maxBatchSize = DEFAULT_MAX_BATCH }: SubscribeOptions): CatchUpSubscription {
     const source = this.client.subscribeToAll(
       { fromPosition: fromPosition(after), filter: excludeSystemEvents() },
@@ -160,9 +267,11 @@ export class EventStoreDbEventStore implements EventStore {
       const events = source[Symbol.asyncIterator]();
       try {
         while (!stopped) {
-          const first = await events.next();
+          const first = await events.next().catch((err: unknown) => {
+            throw isDrop(err) ? new SubscriptionDroppedError(last, err) : err;
+          });
           if (stopped) break;
-          if (first.done) throw new Error('EventStoreDB subscription to $all ended unexpectedly');
+          if (first.done) throw new SubscriptionDroppedError(last, new Error('EventStoreDB ended the subscription to $all'));
           const batch: StoredEvent[] = [];
           let next: AllStreamResolvedEvent | null = first.value;
           // Take what is already buffered, without waiting, up to maxBatchSize.
@@ -207,10 +316,15 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
-  async close(): Promise<void> {
-    // Stop subscriptions first so their `done` resolves instead of rejecting with a cancelled call.
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    await this.client.dispose();
+  /** Stops this store's subscriptions, lets its appends in flight finish, then lets go of the shared client. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      // Subscriptions first, so their `done` resolves instead of rejecting with a cancelled call.
+      await Promise.all([...this.subscriptions].map((s) => s.stop()));
+      await Promise.all(this.appending);
+      await this.clients.release(this.connectionString);
+    })();
+    return this.closed;
   }
 
   /** Reads one page of $all to the end before returning, so no half-read stream is left open. */
@@ -219,6 +333,11 @@ export class EventStoreDbEventStore implements EventStore {
     for await (const resolved of this.client.readAll(options)) page.push(resolved);
     return page;
   }
+}
+
+/** gRPC failures that end a subscription with nothing wrong with it: the server restarting or leading no more, a connection timing out. */
+function isDrop(error: unknown): boolean {
+  return [UnavailableError, CancelledError, DeadlineExceededError, TimeoutError, NotLeaderError, UnknownError].some((type) => error instanceof type);
 }
 
 function toExpectedRevision(expected: ExpectedVersion): AppendExpectedRevision {
