@@ -129,7 +129,9 @@ export async function startServer(cfg: BenchConfig): Promise<ServerHandle> {
 
   log(`starting server ${path.relative(projectRoot, entry)} on port ${port} (PostgreSQL ${pgPort}, data ${path.relative(projectRoot, dataDir)})`);
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": where the server's time goes (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: projectRoot,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(pgPort), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -48,6 +48,11 @@ export interface AppendResult {
 
 export interface AppendOptions {
   /**
+   * Wrapped data keys (crypto-shredding) to store in the same transaction as the events, for an
+   * adapter whose key vault lives beside its log (PostgreSQL). Others never receive any.
+   */
+  dataKeys?: { id: string; wrapped: Buffer }[];
+  /**
    * Keys this append claims for good: at most one stream ever holds a key. The append that first
    * claims a key holds it for its stream; a later append to another stream claiming it is
    * rejected with ClaimTakenError naming the holder, atomically with the events (nothing is

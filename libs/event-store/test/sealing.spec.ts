@@ -86,7 +86,6 @@ describe('PostgresKeyVault', () => {
   });
 
   afterAll(async () => {
-    await vault?.close();
     await pool?.end();
   });
 
@@ -99,6 +98,15 @@ describe('PostgresKeyVault', () => {
     expect([...(await vault.get(['k1', 'k2', 'never-made'])).keys()]).toEqual(['k2']);
     const { rows } = await pool.query(`SELECT key_id FROM es_data_keys WHERE wrapped IS NOT NULL ORDER BY key_id`);
     expect(rows.map((r) => r.key_id)).toEqual(['k2']);
+  });
+
+  it('beside the PostgreSQL log, keys are written in the append transaction: a refused append leaves no key, an accepted one its key', async () => {
+    const store = new SealingEventStore(new PostgresEventStore(pool), vault, masterKey, RULES);
+    await store.append('s-atomic', [{ type: 'Said', data: { itemId: 'accepted', text: 'kept' } }], 0);
+    await expect(store.append('s-atomic', [{ type: 'Said', data: { itemId: 'refused', text: 'never' } }], 0)).rejects.toThrow(/expected 0/);
+    expect([...(await vault.get(['accepted', 'refused'])).keys()]).toEqual(['accepted']);
+    expect((await store.readStream('s-atomic')).map((e) => e.data.text)).toEqual(['kept']);
+    await store.close();
   });
 
   it('announces destructions to other processes in the same transaction', async () => {

@@ -55,7 +55,6 @@ export async function openEventStore(
       try {
         await store.close();
       } finally {
-        await vault.close();
         await vaultPool.end();
       }
     });
@@ -67,10 +66,7 @@ export async function openEventStore(
       ? logger?.debug('event store connection closed by the database shutting down')
       : logger?.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle event store connection failed'),
   );
-  await withMigrationLock(databaseUrl, async () => {
-    await PostgresEventStore.migrate(pool);
-    await PostgresKeyVault.migrate(pool);
-  });
+  await withMigrationLock(databaseUrl, () => PostgresEventStore.migrate(pool));
   const store = new PostgresEventStore(pool, undefined, {
     onCommit: (waitedMs, commitMs) => {
       for (const ms of waitedMs) metrics?.observeStage('append_wait', ms);
@@ -82,7 +78,6 @@ export async function openEventStore(
     try {
       await store.close();
     } finally {
-      await vault.close();
       await pool.end();
     }
   });

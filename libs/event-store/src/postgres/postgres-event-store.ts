@@ -12,6 +12,7 @@ import {
   SubscribeOptions,
   WrongExpectedVersionError,
 } from '../event-store.port.js';
+import { KEY_VAULT_SCHEMA } from './postgres-key-vault.js';
 
 const NOTIFY_CHANNEL = 'es_events';
 /** Arbitrary constant naming the one advisory lock every appender takes (see `writeBatch`). */
@@ -24,6 +25,7 @@ interface PendingAppend {
   events: EventToAppend[];
   expected: ExpectedVersion;
   claims: string[];
+  dataKeys: { id: string; wrapped: Buffer }[];
   queuedAt: number;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
@@ -63,7 +65,8 @@ CREATE TABLE IF NOT EXISTS es_events (
 CREATE TABLE IF NOT EXISTS es_claims (
   key text PRIMARY KEY,
   stream_id text NOT NULL
-);`;
+);
+${KEY_VAULT_SCHEMA}`;
 
 /**
  * PostgreSQL event store. Its statements are named (prepared once per connection, not parsed
@@ -110,7 +113,7 @@ export class PostgresEventStore implements EventStore {
   append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, claims: options.claims ?? [], queuedAt: performance.now(), resolve, reject });
+      this.pending.push({ streamId, events, expected, claims: options.claims ?? [], dataKeys: options.dataKeys ?? [], queuedAt: performance.now(), resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -158,6 +161,7 @@ export class PostgresEventStore implements EventStore {
       const versions = new Map(rows.filter((r) => r.kind === 'version').map((r) => [r.key, Number(r.value ?? 0)]));
       const holders = new Map(rows.filter((r) => r.kind === 'claim').map((r) => [r.key, r.value!]));
       const newClaims: { key: string; streamId: string }[] = [];
+      const dataKeys: { id: string; wrapped: Buffer }[] = [];
 
       const accepted: { append: PendingAppend; ids: string[]; firstVersion: number }[] = [];
       // Refusals are answered only once the transaction commits: if it fails, every append of the batch is decided again.
@@ -180,6 +184,7 @@ export class PostgresEventStore implements EventStore {
           holders.set(key, append.streamId);
           newClaims.push({ key, streamId: append.streamId });
         }
+        dataKeys.push(...append.dataKeys);
         const appendIds = append.events.map(() => randomUUID());
         append.events.forEach((event, i) => {
           ids.push(appendIds[i]);
@@ -208,9 +213,14 @@ export class PostgresEventStore implements EventStore {
            ORDER BY ord
            RETURNING event_id, global_position, recorded_at),
          claimed AS (INSERT INTO es_claims (key, stream_id) SELECT * FROM unnest($7::text[], $8::text[])),
+         keyed AS (INSERT INTO es_data_keys (key_id, wrapped) SELECT * FROM unnest($9::text[], $10::bytea[]) ON CONFLICT (key_id) DO NOTHING),
          notified AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (SELECT max(global_position) FROM inserted)::text))
          SELECT event_id, global_position, recorded_at FROM inserted, notified`,
-        values: [ids, streams, streamVersions, types, data, metadata, newClaims.map((c) => c.key), newClaims.map((c) => c.streamId)],
+        values: [
+          ids, streams, streamVersions, types, data, metadata,
+          newClaims.map((c) => c.key), newClaims.map((c) => c.streamId),
+          dataKeys.map((k) => k.id), dataKeys.map((k) => k.wrapped),
+        ],
       });
       const insertedById = new Map(inserted.rows.map((r) => [r.event_id, r]));
       await this.beforeCommit?.();

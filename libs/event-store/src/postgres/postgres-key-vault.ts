@@ -14,27 +14,16 @@ CREATE TABLE IF NOT EXISTS es_data_keys (
  * The key vault in PostgreSQL (`es_data_keys`). A destroyed key's row stays, emptied, so the id
  * can never hold a key again.
  *
- * `sharesEventLog`: the vault is in the same database as the PostgreSQL event store. Keys are
- * then written with asynchronous commit: the append that follows commits synchronously, and
- * PostgreSQL flushes its write-ahead log in order, so when the event is durable its key is too
- * — one round trip per send and no extra disk flush. Next to another event store (EventStoreDB)
- * each key is flushed before the append.
+ * `sharesEventLog`: the vault is in the same database as the PostgreSQL event store, which then
+ * writes each event's key in the event's own append transaction (no extra round trip, no extra
+ * disk flush, never an event without its key). Next to another event store (EventStoreDB) each
+ * key is put, durably, before the append.
  */
 export class PostgresKeyVault implements KeyVault {
-  private readonly writer: pg.Pool;
-
   constructor(
     private readonly pool: pg.Pool,
-    sharesEventLog: boolean,
-  ) {
-    this.writer = new pg.Pool({
-      ...pool.options,
-      max: 2,
-      ...(sharesEventLog ? { options: `${pool.options.options ?? ''} -c synchronous_commit=off`.trim() } : {}),
-    });
-    this.writer.on('error', () => undefined);
-    this.writer.on('connect', (client) => client.on('error', () => undefined));
-  }
+    readonly storedWithAppends: boolean,
+  ) {}
 
   static async migrate(pool: pg.Pool): Promise<void> {
     await pool.query(KEY_VAULT_SCHEMA);
@@ -42,7 +31,7 @@ export class PostgresKeyVault implements KeyVault {
 
   async put(keys: { id: string; wrapped: Buffer }[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.writer.query({
+    await this.pool.query({
       name: 'vault-put',
       text: `INSERT INTO es_data_keys (key_id, wrapped) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key_id) DO NOTHING`,
       values: [keys.map((k) => k.id), keys.map((k) => k.wrapped)],
@@ -79,9 +68,5 @@ export class PostgresKeyVault implements KeyVault {
     } finally {
       client.release();
     }
-  }
-
-  close(): Promise<void> {
-    return this.writer.end();
   }
 }

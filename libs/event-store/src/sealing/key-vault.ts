@@ -6,6 +6,11 @@ export const KEYS_DESTROYED_CHANNEL = 'data_keys_destroyed';
  * Destroying a key is what erases what it sealed, in every copy of the log (crypto-shredding).
  */
 export interface KeyVault {
+  /**
+   * True when the event store itself writes the keys handed to it in `AppendOptions.dataKeys`,
+   * in the append's own transaction (the vault lives beside the log): no `put` is then needed.
+   */
+  readonly storedWithAppends: boolean;
   /** Stores wrapped data keys; an event appended after this resolves finds them. Ids already present keep their key. */
   put(keys: { id: string; wrapped: Buffer }[]): Promise<void>;
   /** The wrapped keys of these ids that exist and are not destroyed. */
@@ -16,6 +21,7 @@ export interface KeyVault {
 
 /** A vault in memory, for tests and the in-memory event store; not for production. */
 export class InMemoryKeyVault implements KeyVault {
+  readonly storedWithAppends = false;
   private readonly keys = new Map<string, Buffer | null>();
 
   async put(keys: { id: string; wrapped: Buffer }[]): Promise<void> {

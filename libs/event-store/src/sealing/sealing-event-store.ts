@@ -45,6 +45,7 @@ export interface DataKeys {
 }
 
 const MAX_CACHED_KEYS = 50_000;
+const MAX_OPENED_ITEMS = 10_000;
 
 /**
  * Decorates any adapter with crypto-shredding: the personal fields of each appended event are
@@ -55,6 +56,11 @@ const MAX_CACHED_KEYS = 50_000;
 export class SealingEventStore implements EventStore, DataKeys {
   /** Unwrapped data keys recently made or used, oldest first; null: destroyed (for good). */
   private readonly cache = new Map<string, Buffer | null>();
+  /**
+   * What recent sealed values say, by key id: every subscriber in this process reads each new
+   * event, and looking the text up costs less than opening it again. Dropped with the key.
+   */
+  private readonly opened = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly inner: EventStore,
@@ -64,7 +70,12 @@ export class SealingEventStore implements EventStore, DataKeys {
   ) {}
 
   async append(streamId: string, events: EventToAppend[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
-    return this.inner.append(streamId, await this.seal(events), expected, options);
+    const { sealed, made } = await this.seal(events);
+    if (made.length === 0) return this.inner.append(streamId, sealed, expected, options);
+    // Never an event without its key: stored with it, or before it.
+    if (this.vault.storedWithAppends) return this.inner.append(streamId, sealed, expected, { ...options, dataKeys: made });
+    await this.vault.put(made);
+    return this.inner.append(streamId, sealed, expected, options);
   }
 
   async readStream(streamId: string, afterVersion?: number): Promise<StoredEvent[]> {
@@ -97,8 +108,25 @@ export class SealingEventStore implements EventStore, DataKeys {
     for (const id of keyIds) this.remember(id, null);
   }
 
-  private async seal(events: EventToAppend[]): Promise<EventToAppend[]> {
-    if (!events.some((event) => this.rules[event.type])) return events;
+  private openedText(keyId: string, sealed: string, open: () => string): string {
+    const known = this.opened.get(keyId)?.get(sealed);
+    if (known !== undefined) return known;
+    const text = open();
+    this.keepOpened(keyId, sealed, text);
+    return text;
+  }
+
+  private keepOpened(keyId: string, sealed: string, text: string): void {
+    let texts = this.opened.get(keyId);
+    if (!texts) {
+      this.opened.set(keyId, (texts = new Map()));
+      if (this.opened.size > MAX_OPENED_ITEMS) this.opened.delete(this.opened.keys().next().value!);
+    }
+    texts.set(sealed, text);
+  }
+
+  private async seal(events: EventToAppend[]): Promise<{ sealed: EventToAppend[]; made: { id: string; wrapped: Buffer }[] }> {
+    if (!events.some((event) => this.rules[event.type])) return { sealed: events, made: [] };
     const existing = events.filter((e) => this.rules[e.type] && !this.rules[e.type].createsKey).map((e) => this.keyIdOf(e));
     await this.loadKeys(existing);
     const made: { id: string; wrapped: Buffer }[] = [];
@@ -116,21 +144,22 @@ export class SealingEventStore implements EventStore, DataKeys {
       const data = { ...event.data };
       for (const field of rule.fields) {
         const value = data[field];
-        if (typeof value === 'string') data[field] = { $sealed: sealText(key, `${keyId}:${event.type}:${field}`, value) } satisfies SealedValue;
+        if (typeof value !== 'string') continue;
+        const sealedText = sealText(key, `${keyId}:${event.type}:${field}`, value);
+        this.keepOpened(keyId, sealedText, value);
+        data[field] = { $sealed: sealedText } satisfies SealedValue;
       }
       return { ...event, data };
     });
-    // Before the append: an event is never durable without its key.
-    if (made.length > 0) await this.vault.put(made);
-    return sealed;
+    return { sealed, made };
   }
 
   private async open(events: StoredEvent[]): Promise<StoredEvent[]> {
-    const sealedEvents = events.filter((event) => this.rules[event.type] && this.rules[event.type].fields.some((f) => isSealed(event.data[f])));
-    if (sealedEvents.length === 0) return events;
-    await this.loadKeys(sealedEvents.map((event) => this.keyIdOf(event)));
+    const sealedEvents = new Set(events.filter((event) => this.rules[event.type]?.fields.some((f) => isSealed(event.data[f]))));
+    if (sealedEvents.size === 0) return events;
+    await this.loadKeys([...sealedEvents].map((event) => this.keyIdOf(event)));
     return events.map((event) => {
-      if (!sealedEvents.includes(event)) return event;
+      if (!sealedEvents.has(event)) return event;
       const rule = this.rules[event.type];
       const keyId = this.keyIdOf(event);
       const key = this.cache.get(keyId);
@@ -138,7 +167,7 @@ export class SealingEventStore implements EventStore, DataKeys {
       for (const field of rule.fields) {
         const value = data[field];
         if (!isSealed(value)) continue;
-        data[field] = key ? openText(key, `${keyId}:${event.type}:${field}`, value.$sealed) : null;
+        data[field] = key ? this.openedText(keyId, value.$sealed, () => openText(key, `${keyId}:${event.type}:${field}`, value.$sealed)) : null;
       }
       if (!key) data.erased = true;
       return { ...event, data };
@@ -158,6 +187,7 @@ export class SealingEventStore implements EventStore, DataKeys {
   }
 
   private remember(keyId: string, key: Buffer | null): void {
+    if (key === null) this.opened.delete(keyId);
     this.cache.delete(keyId);
     this.cache.set(keyId, key);
     if (this.cache.size > MAX_CACHED_KEYS) this.cache.delete(this.cache.keys().next().value!);
