@@ -1,4 +1,6 @@
 import type { EventStore } from '../../event-store/src/event-store.port.js';
+import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
+import { erasedFrame } from '../../protocol/src/views.js';
 import { feedDeliveryOf, frameFor, isFeedEvent } from '../../protocol/src/feed-frames.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { FEED_PROJECTION } from '../../read-models/src/tables.js';
@@ -34,6 +36,7 @@ export class FeedSession implements FeedListener {
     private readonly userId: string,
     since: bigint | undefined,
     private readonly send: (frame: string) => void,
+    private readonly dataKeys: Pick<DataKeys, 'erased'>,
   ) {
     ({ liveAfter: this.liveAfter, unsubscribe: this.unsubscribe } = tail.subscribe(userId, this));
     this.ready = (since === undefined ? store.headPosition() : Promise.resolve(since)).then((start) => {
@@ -64,15 +67,20 @@ export class FeedSession implements FeedListener {
     ]);
     const projected = BigInt(checkpoint?.position ?? 0);
     const storedUpTo = projected < this.liveAfter ? projected : this.liveAfter;
-    let rows: { position: string; frame: string }[];
+    let rows: { position: string; frame: string; content_of: string | null }[];
     do {
       rows = await this.db.query(
-        `SELECT i.position, CASE WHEN i.own AND e.own_frame IS NOT NULL THEN e.own_frame ELSE e.frame END AS frame
+        `SELECT i.position, CASE WHEN i.own AND e.own_frame IS NOT NULL THEN e.own_frame ELSE e.frame END AS frame, e.content_of
          FROM feed_items i JOIN feed_events e ON e.position = i.position
          WHERE i.user_id = $1 AND i.position > $2 AND i.position <= $3 ORDER BY i.position LIMIT ${CATCH_UP_PAGE}`,
         [this.userId, this.sentUpTo.toString(), storedUpTo.toString()],
       );
-      for (const row of rows) this.sendIfNew({ position: BigInt(row.position), frame: row.frame });
+      // A message deleted after the projector's checkpoint still has its stored frames: its destroyed key says it is gone.
+      const erased = await this.dataKeys.erased([...new Set(rows.flatMap((row) => (row.content_of === null ? [] : [row.content_of])))]);
+      for (const row of rows) {
+        const frame = row.content_of !== null && erased.has(row.content_of) ? erasedFrame(row.frame) : row.frame;
+        this.sendIfNew({ position: BigInt(row.position), frame });
+      }
     } while (rows.length === CATCH_UP_PAGE);
     // Beyond the projector: the log itself, through the same frames the live tail sends.
     let after = this.sentUpTo > storedUpTo ? this.sentUpTo : storedUpTo;

@@ -136,7 +136,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       if (socket.readyState !== socket.OPEN) return;
       socket.send(frame);
       this.metrics.feedFramesSent.inc();
-    });
+    }, this.runtime.dataKeys);
     this.clients.set(socket, { ...handshake, session, openedAt, lastHeard: openedAt });
     this.sockets.add(userId, deviceId, socket);
     const heard = () => {

@@ -52,7 +52,7 @@ class StoredFeed {
   /** Positions the session was given from here, not from the log. */
   readonly served: bigint[] = [];
   queries = 0;
-  private readonly rows: { userId: string; position: bigint; frame: string }[] = [];
+  private readonly rows: { userId: string; position: bigint; frame: string; contentOf: string | null }[] = [];
   private held = Promise.resolve();
 
   constructor(private readonly store: EventStore) {}
@@ -61,7 +61,7 @@ class StoredFeed {
     const from = this.checkpoint ?? 0n;
     for (const event of (await this.store.readAll(from, Number(position - from))).filter(isFeedEvent)) {
       const delivery = feedDeliveryOf(event);
-      for (const r of delivery.recipients) this.rows.push({ userId: r.userId, position: delivery.position, frame: frameFor(delivery, r.own) });
+      for (const r of delivery.recipients) this.rows.push({ userId: r.userId, position: delivery.position, frame: frameFor(delivery, r.own), contentOf: delivery.contentOf });
     }
     this.checkpoint = position;
   }
@@ -84,12 +84,15 @@ class StoredFeed {
         const limit = Number(/LIMIT (\d+)/.exec(sql)![1]);
         const page = this.rows.filter((r) => r.userId === userId && r.position > after && r.position <= upTo).slice(0, limit);
         this.served.push(...page.map((r) => r.position));
-        return page.map((r) => ({ position: r.position.toString(), frame: r.frame }));
+        return page.map((r) => ({ position: r.position.toString(), frame: r.frame, content_of: r.contentOf }));
       }
       throw new Error(`unexpected query: ${sql}`);
     },
   };
 }
+
+/** No message of these tests is deleted: erasure on catch-up is covered over real HTTP (message-lifecycle.spec.ts). */
+const nothingErased = { erased: async () => new Set<string>() };
 
 /** What a user's socket should receive in (after, upTo]: every feed frame of theirs in the log, in order. */
 async function framesFor(store: EventStore, userId: string, after: bigint, upTo = BigInt(Number.MAX_SAFE_INTEGER)): Promise<string[]> {
@@ -121,7 +124,7 @@ describe('FeedSession', () => {
     cleanup.push(() => tail.stop(), () => store.close());
     const open = (since: bigint | undefined) => {
       const sent: string[] = [];
-      const session = new FeedSession(feed.db, store, tail, 'bob', since, (frame) => sent.push(frame));
+      const session = new FeedSession(feed.db, store, tail, 'bob', since, (frame) => sent.push(frame), nothingErased);
       cleanup.push(async () => session.unsubscribe());
       return { session, sent };
     };
@@ -158,6 +161,21 @@ describe('FeedSession', () => {
     // Bob's items up to the checkpoint (events i % 5 of 0, 1 and 3), and none from later.
     expect(feed.served).toEqual([5n, 6n, 8n]);
     expect(session.cursor).toBe('45');
+  });
+
+  it('sends the stored frames of a message erased after the projector stored them without its body', async () => {
+    const { store, tail, feed } = await setUp();
+    await append(store, 1, 10);
+    await feed.projectUpTo(10n);
+    await tail.start();
+    const erasedMessage = 'm5'; // alice → bob (i % 5 === 0)
+    const sent: string[] = [];
+    const session = new FeedSession(feed.db, store, tail, 'bob', 0n, (frame) => sent.push(frame), { erased: async (ids) => new Set(ids.filter((id) => id === erasedMessage)) });
+    cleanup.push(async () => session.unsubscribe());
+    await session.done;
+    const frames = sent.map((frame) => JSON.parse(frame));
+    expect(frames.find((f) => f.message?.messageId === erasedMessage)?.message).toMatchObject({ body: null, erased: true });
+    expect(frames.filter((f) => f.type === 'message' && f.message.messageId !== erasedMessage).every((f) => typeof f.message.body === 'string')).toBe(true);
   });
 
   it('reads the stored feed only up to the live point when the projector is ahead of the tail', async () => {
@@ -234,7 +252,7 @@ describe('FeedSession', () => {
     const { store, tail } = await setUp();
     await tail.start();
     const failing = { query: async () => Promise.reject(new Error('database gone')) };
-    const session = new FeedSession(failing, store, tail, 'bob', 0n, () => undefined);
+    const session = new FeedSession(failing, store, tail, 'bob', 0n, () => undefined, nothingErased);
     cleanup.push(async () => session.unsubscribe());
     await expect(session.done).rejects.toThrow('database gone');
   });

@@ -5,6 +5,8 @@ import type { EventStore } from '../../event-store/src/event-store.port.js';
 import type { Metrics } from '../../platform/src/metrics.js';
 import type { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
+import { DeviceRevocations } from '../../auth/src/device-revocations.js';
+import { AuthenticationError, type Principal } from '../../auth/src/tokens.js';
 import { PROJECTED_CHANNEL, PROJECTED_POSITION_SQL } from '../../read-models/src/projection-progress.js';
 
 interface Waiter {
@@ -93,12 +95,25 @@ export class ReadYourWritesFence {
   }
 }
 
-/** Puts every read of a controller behind the fence. */
+/**
+ * Puts every read of a controller behind the fence. Past it, the caller's token is checked once
+ * more: a logout the fence waited for was announced (device_revoked) before the projector's
+ * progress, so a device logged out through any process is refused here at once.
+ */
 @Injectable()
 export class ReadYourWrites implements NestInterceptor {
-  constructor(@Inject(ReadYourWritesFence) private readonly fence: ReadYourWritesFence) {}
+  constructor(
+    @Inject(ReadYourWritesFence) private readonly fence: ReadYourWritesFence,
+    @Inject(DeviceRevocations) private readonly revocations: DeviceRevocations,
+  ) {}
 
-  intercept(_context: ExecutionContext, next: CallHandler) {
-    return from(this.fence.readYourWrites()).pipe(switchMap(() => next.handle()));
+  intercept(context: ExecutionContext, next: CallHandler) {
+    const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+    return from(this.fence.readYourWrites()).pipe(
+      switchMap(() => {
+        if (principal && this.revocations.isRevoked(principal.deviceId)) throw new AuthenticationError('this device was logged out');
+        return next.handle();
+      }),
+    );
   }
 }

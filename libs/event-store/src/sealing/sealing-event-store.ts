@@ -40,6 +40,8 @@ export class KeyDestroyedError extends Error {
 /** Erases items for good by destroying their data keys. */
 export interface DataKeys {
   destroy(keyIds: string[]): Promise<void>;
+  /** Those of these items that are erased (their keys destroyed). */
+  erased(keyIds: string[]): Promise<Set<string>>;
   /** Another process destroyed these keys: drop any copy held here. */
   forget(keyIds: string[]): void;
 }
@@ -106,6 +108,11 @@ export class SealingEventStore implements EventStore, DataKeys {
 
   forget(keyIds: string[]): void {
     for (const id of keyIds) this.remember(id, null);
+  }
+
+  async erased(keyIds: string[]): Promise<Set<string>> {
+    await this.loadKeys(keyIds);
+    return new Set(keyIds.filter((id) => this.cache.get(id) === null));
   }
 
   private openedText(keyId: string, sealed: string, open: () => string): string {
