@@ -16,6 +16,9 @@ import { startTestSystem, TestSystem } from '../support/system.js';
 
 type Snapshot = Record<string, unknown[]>;
 
+/** A body that is deleted for everyone in the history below. */
+const ERASED = 'erased-for-good';
+
 async function rebuild(databaseUrl: string, batchSize?: number): Promise<void> {
   const db = createReadModelDataSource(databaseUrl, 5);
   await db.initialize();
@@ -124,6 +127,18 @@ describe('group read models: live projection equals a rebuild', () => {
     const direct = await sendText(api, alice, erin, 'direct');
     await ack(erin, direct.conversationId, 'read', 1);
 
+    // Edits and deletions: the rebuild must give the same tombstones and never bring a body back.
+    const lifecycle = (user: TestUser, conversationId: string, messageId: string, method: 'PATCH' | 'DELETE', query = '', body?: unknown) =>
+      call(method, `/v1/conversations/${conversationId}/messages/${messageId}${query}`, user, body);
+    const secret = await sendText(api, erin, alice, `${ERASED} first`);
+    await lifecycle(erin, secret.conversationId, secret.messageId, 'PATCH', '', { body: `${ERASED} edited` });
+    await lifecycle(erin, secret.conversationId, secret.messageId, 'DELETE', '?for=everyone');
+    const edited = await sendText(api, alice, erin, 'draft');
+    await lifecycle(alice, edited.conversationId, edited.messageId, 'PATCH', '', { body: 'final' });
+    await lifecycle(erin, edited.conversationId, edited.messageId, 'DELETE', '?for=me');
+    const [{ messageId: b1 }] = (await api.get(`/v1/conversations/${g2}/messages`, erin.token)).body;
+    await lifecycle(erin, g2, b1, 'DELETE', '?for=everyone');
+
     // Wait until every projection has caught up with the head of the log.
     head = await system.runtime.eventStore.headPosition();
     const client = new pg.Client({ connectionString: databaseUrl });
@@ -152,7 +167,7 @@ describe('group read models: live projection equals a rebuild', () => {
 
   it('wrote the history it meant to', () => {
     expect(live.groups).toHaveLength(2);
-    expect(live.messages).toHaveLength(7 + 5 + 1);
+    expect(live.messages).toHaveLength(7 + 5 + 1 + 2);
     // g1: alice, bob (twice: removed and back), carol, dave; g2: erin, alice, bob, carol.
     expect(live.group_memberships).toHaveLength(5 + 4);
     expect(live.receipt_history.length).toBeGreaterThan(10);
@@ -162,6 +177,7 @@ describe('group read models: live projection equals a rebuild', () => {
   it('rebuilding the read models from the log gives identical rows', async () => {
     await rebuild(databaseUrl);
     const rebuilt = await snapshotReadModels(databaseUrl);
+    expect(JSON.stringify(rebuilt)).not.toContain(ERASED);
     const differing = differingTables(live, rebuilt);
     expect(
       differing.map((table) => ({ table, ...rowDiff(live, rebuilt, table) })),
@@ -169,6 +185,11 @@ describe('group read models: live projection equals a rebuild', () => {
     ).toEqual([]);
     expect(rebuilt).toEqual(live);
   }, 60_000);
+
+  it('brought no erased body back: no row of any read model holds it', () => {
+    expect(JSON.stringify(live)).not.toContain(ERASED);
+    expect((live.messages as { erased: boolean }[]).filter((m) => m.erased)).toHaveLength(2);
+  });
 
   it('rebuilding one event per batch gives identical rows too', async () => {
     await rebuild(databaseUrl, 1);
