@@ -1,27 +1,17 @@
 // Message bodies are sealed in the event store with a key per message (docs/decisions.md, crypto-shredding).
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, registerUser, sendText } from '../support/client.js';
-import { startTestSystem, type TestSystem } from '../support/system.js';
+import { describe, expect, it } from 'vitest';
+import { sendText } from '../support/client.js';
+import { useTestSystem } from '../support/harness.js';
 
-let system: TestSystem;
-let api: Api;
-
-beforeAll(async () => {
-  system = await startTestSystem();
-  api = new Api(system.baseUrl);
-});
-
-afterAll(async () => {
-  await system?.close();
-});
+const t = useTestSystem();
 
 describe('message bodies at rest', () => {
   it('are stored sealed in the event log, each with its own key in the vault, and read back as sent', async () => {
-    const [alice, bob] = [await registerUser(api), await registerUser(api)];
+    const [alice, bob] = await t.users(2, { known: false });
     const body = `rendezvous at the old mill ${Date.now()}`;
-    const sent = await sendText(api, alice, bob, body);
-    const client = new pg.Client({ connectionString: system.databaseUrl });
+    const sent = await sendText(t.api(), alice, bob, body);
+    const client = new pg.Client({ connectionString: t.system.databaseUrl });
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT data FROM es_events WHERE type = 'MessageSent' AND data->>'messageId' = $1`, [sent.messageId]);
@@ -33,7 +23,7 @@ describe('message bodies at rest', () => {
     } finally {
       await client.end();
     }
-    const history = await api.get(`/v1/conversations/${sent.conversationId}/messages`, bob.token);
+    const history = await t.api().get(`/v1/conversations/${sent.conversationId}/messages`, bob.token);
     expect(history.body.map((m: { body: string }) => m.body)).toContain(body);
   });
 });
