@@ -7,6 +7,10 @@ import { groupHarness } from '../support/groups.js';
 import { useTestSystem } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
+import { openTestEventStore } from '../support/event-store.js';
+import { snapshotReadModels } from '../support/read-models.js';
+import { Projector } from '../../libs/projections/src/projector.js';
+import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
@@ -22,6 +26,19 @@ async function historyOf(api: Api, user: TestUser, conversationId: string, done:
 
 const byId = (messages: any[], messageId: string) => messages.find((m) => m.messageId === messageId);
 const isErased = (messageId: string) => (messages: any[]) => byId(messages, messageId)?.erased === true;
+
+/** Replays the whole log into the read models, as test/projector does. */
+async function rebuildInProcess(databaseUrl: string): Promise<void> {
+  const db = createReadModelDataSource(databaseUrl, 3);
+  await db.initialize();
+  const { store, close } = await openTestEventStore(databaseUrl, 3);
+  try {
+    await new Projector(db, store).rebuild(50);
+  } finally {
+    await close();
+    await db.destroy();
+  }
+}
 
 /** Raw reads of the stores: what is left of a message once it is erased. */
 async function rawTraces(databaseUrl: string, messageId: string) {
@@ -145,7 +162,7 @@ describe('disappearing messages across a restart', () => {
     for (const system of systems) await system.close();
   });
 
-  it('what fell due while no process ran is erased when one starts; what was sent while off stays', async () => {
+  it('what fell due while no process ran is erased when one starts; what was sent while off stays; a rebuild brings nothing back', async () => {
     const clock = new ManualClock();
     const first = await startTestSystem({}, { clock });
     systems.push(first);
@@ -172,5 +189,16 @@ describe('disappearing messages across a restart', () => {
     const traces = await eventually(() => rawTraces(second.databaseUrl, gone.messageId), (t) => t.key[0]?.wrapped === null);
     expect(JSON.stringify(traces)).not.toContain('gone tomorrow');
     expect(traces.events[1].data.expiredAt).toBe(later.now().toISOString());
+
+    // A rebuild from the log gives the same read models, and the erased body does not come back.
+    await historyOf(api2, alice, off.conversationId, isErased(gone.messageId));
+    await second.close();
+    systems.pop();
+    const served = await snapshotReadModels(second.databaseUrl);
+    await rebuildInProcess(second.databaseUrl);
+    const rebuilt = await snapshotReadModels(second.databaseUrl);
+    expect(rebuilt).toEqual(served);
+    expect(JSON.stringify(rebuilt)).not.toContain('gone tomorrow');
+    expect(JSON.stringify(rebuilt)).toContain('kept forever');
   });
 });
