@@ -70,7 +70,8 @@ export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async poll(): Promise<void> {
-    // Read after a turn of the event loop: ticks of one clock jump then see where it landed.
+    // Read the time once the current synchronous run is over: ticks fired by one clock jump
+    // (a suspended host, a test's clock) then poll where the jump landed, not where it started.
     await Promise.resolve();
     const now = this.clock.now();
     for (;;) {

@@ -40,15 +40,17 @@ export class MessageLifecycleHandler {
     return { messageId, seq, editedAt: edited.data.editedAt };
   }
 
-  async deleteForEveryone(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
-    const command: LifecycleCommand = { type: 'DeleteForEveryone', messageId, userId, now: this.clock.now() };
-    return this.erase(conversationId, messageId, (state) => decideGroupLifecycle(command, state, this.windows), (state) => decideDirectLifecycle(command, state, conversationId, this.windows));
+  deleteForEveryone(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
+    return this.erased(messageId, this.decideCommand(conversationId, { type: 'DeleteForEveryone', messageId, userId, now: this.clock.now() }));
   }
 
   /** A message whose disappearing time came (the expiry job asks): erased as a deletion is, by no one. */
-  async expire(conversationId: string, messageId: string): Promise<ChangedMessage> {
+  expire(conversationId: string, messageId: string): Promise<ChangedMessage> {
     const now = this.clock.now();
-    return this.erase(conversationId, messageId, (state) => decideGroupExpiry(state, messageId, now), (state) => decideDirectExpiry(state, conversationId, messageId, now));
+    return this.erased(
+      messageId,
+      this.decide(conversationId, messageId, (state) => decideGroupExpiry(state, messageId, now), (state) => decideDirectExpiry(state, conversationId, messageId, now)),
+    );
   }
 
   async deleteForMe(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
@@ -61,8 +63,8 @@ export class MessageLifecycleHandler {
    * every edit's) is gone from the log, its copies and a rebuild. A repeat records nothing and
    * destroys again, so an erasure whose key survived a crash is finished by asking once more.
    */
-  private async erase(conversationId: string, messageId: string, inGroup: Decide<GroupConversation>, inDirect: Decide<DirectConversation>): Promise<ChangedMessage> {
-    const { seq } = await this.decide(conversationId, messageId, inGroup, inDirect);
+  private async erased(messageId: string, decided: Promise<{ seq: number }>): Promise<ChangedMessage> {
+    const { seq } = await decided;
     await this.dataKeys.destroy([messageId]);
     return { messageId, seq };
   }
