@@ -19,6 +19,8 @@ import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
 import { PeopleHandler } from '../../commands/src/people.handler.js';
 import { MessagesController } from './messages.controller.js';
+import { DisappearingHandler } from '../../commands/src/disappearing.handler.js';
+import { ExpiryJob } from '../../commands/src/expiry-job.js';
 
 
 @Module({
@@ -76,6 +78,18 @@ import { MessagesController } from './messages.controller.js';
       inject: [AggregateStore, RUNTIME, CLOCK],
       useFactory: (aggregates: AggregateStore, runtime: Runtime, clock: Clock) =>
         new MessageLifecycleHandler(aggregates, runtime.dataKeys, { editMs: runtime.config.EDIT_WINDOW_MS, deleteMs: runtime.config.DELETE_WINDOW_MS }, clock),
+    },
+    {
+      provide: DisappearingHandler,
+      inject: [AggregateStore, CLOCK],
+      useFactory: (aggregates: AggregateStore, clock: Clock) => new DisappearingHandler(aggregates, clock),
+    },
+    {
+      // Erases disappearing messages when their time comes; in every command-api (replicas are safe).
+      provide: ExpiryJob,
+      inject: [DataSource, MessageLifecycleHandler, RUNTIME, CLOCK],
+      useFactory: (db: DataSource, lifecycle: MessageLifecycleHandler, runtime: Runtime, clock: Clock) =>
+        new ExpiryJob(db, lifecycle, clock, runtime.config.EXPIRY_POLL_MS, runtime.logger),
     },
     {
       provide: PeopleHandler,

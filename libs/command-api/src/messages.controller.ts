@@ -1,15 +1,16 @@
-import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
 import type { Principal } from '../../auth/src/tokens.js';
 import { AcknowledgeReceiptHandler } from '../../commands/src/acknowledge-receipt.handler.js';
 import { MessageLifecycleHandler } from '../../commands/src/message-lifecycle.handler.js';
+import { DisappearingHandler } from '../../commands/src/disappearing.handler.js';
 import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
-import { DeleteMessageQueryDto, EditMessageDto } from '../../protocol/src/dto/message-lifecycle.dto.js';
+import { DeleteMessageQueryDto, DisappearingTimerDto, EditMessageDto } from '../../protocol/src/dto/message-lifecycle.dto.js';
 import { ReceiptDto } from '../../protocol/src/dto/receipt.dto.js';
 import { ApiErrors } from '../../protocol/src/openapi/errors.js';
-import { DeletedMessageResponse, EditedMessageResponse, EmptyResponse, SentMessageResponse } from '../../protocol/src/openapi/responses.js';
+import { DeletedMessageResponse, DisappearingTimerResponse, EditedMessageResponse, EmptyResponse, SentMessageResponse } from '../../protocol/src/openapi/responses.js';
 import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 
 @ApiTags('messages')
@@ -21,6 +22,7 @@ export class MessagesController {
     @Inject(SendMessageHandler) private readonly sendMessage: SendMessageHandler,
     @Inject(AcknowledgeReceiptHandler) private readonly receipts: AcknowledgeReceiptHandler,
     @Inject(MessageLifecycleHandler) private readonly lifecycle: MessageLifecycleHandler,
+    @Inject(DisappearingHandler) private readonly disappearing: DisappearingHandler,
   ) {}
 
   /** 201 once MessageSent is durably appended; 200 with the same body for a repeated clientMsgId. */
@@ -51,6 +53,14 @@ export class MessagesController {
     return query.for === 'everyone'
       ? this.lifecycle.deleteForEveryone(user.userId, conversationId, messageId)
       : this.lifecycle.deleteForMe(user.userId, conversationId, messageId);
+  }
+
+  @Put('conversations/:conversationId/disappearing')
+  @ApiOperation({ summary: 'Set disappearing messages (off, 24 hours, 7 days, 90 days): either participant of a direct chat, or a group admin' })
+  @ApiOkResponse({ type: DisappearingTimerResponse, description: 'DisappearingTimerSet is durably appended (changed: false when the timer was already so)' })
+  @ApiErrors(400, 401, 403, 404)
+  setDisappearing(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Body() body: DisappearingTimerDto) {
+    return this.disappearing.set(user.userId, conversationId, body.seconds);
   }
 
   @Post('conversations/:conversationId/receipts')

@@ -1,7 +1,11 @@
 import {
   Clock,
+  decideDirectExpiry,
   decideDirectLifecycle,
+  decideGroupExpiry,
   decideGroupLifecycle,
+  DirectConversation,
+  GroupConversation,
   isGroupConversation,
   LifecycleCommand,
   LifecycleWindows,
@@ -20,7 +24,7 @@ export interface ChangedMessage {
   seq: number;
 }
 
-/** Edits and deletions of messages, in the conversation's own stream (one order with its sends). */
+/** Edits, deletions and expiries of messages, in the conversation's own stream (one order with its sends). */
 export class MessageLifecycleHandler {
   constructor(
     private readonly aggregates: AggregateStore,
@@ -30,36 +34,58 @@ export class MessageLifecycleHandler {
   ) {}
 
   async edit(userId: string, conversationId: string, messageId: string, body: string): Promise<ChangedMessage & { editedAt: string }> {
-    const { events, seq } = await this.decide(conversationId, { type: 'EditMessage', messageId, userId, body, now: this.clock.now() });
+    const { events, seq } = await this.decideCommand(conversationId, { type: 'EditMessage', messageId, userId, body, now: this.clock.now() });
     const [edited] = events;
     if (edited?.type !== 'MessageEdited') throw new Error('an edit records one MessageEdited');
     return { messageId, seq, editedAt: edited.data.editedAt };
   }
 
+  deleteForEveryone(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
+    return this.erased(messageId, this.decideCommand(conversationId, { type: 'DeleteForEveryone', messageId, userId, now: this.clock.now() }));
+  }
+
+  /** A message whose disappearing time came (the expiry job asks): erased as a deletion is, by no one. */
+  expire(conversationId: string, messageId: string): Promise<ChangedMessage> {
+    const now = this.clock.now();
+    return this.erased(
+      messageId,
+      this.decide(conversationId, messageId, (state) => decideGroupExpiry(state, messageId, now), (state) => decideDirectExpiry(state, conversationId, messageId, now)),
+    );
+  }
+
+  async deleteForMe(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
+    const { seq } = await this.decideCommand(conversationId, { type: 'DeleteForMe', messageId, userId, now: this.clock.now() });
+    return { messageId, seq };
+  }
+
   /**
-   * Records the deletion, then destroys the message's key: from then on its body (and every
-   * edit's) is gone from the log, its copies and a rebuild. A repeat records nothing and
-   * destroys again, so a deletion whose key survived a crash is finished by asking once more.
+   * Records the deletion or expiry, then destroys the message's key: from then on its body (and
+   * every edit's) is gone from the log, its copies and a rebuild. A repeat records nothing and
+   * destroys again, so an erasure whose key survived a crash is finished by asking once more.
    */
-  async deleteForEveryone(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
-    const { seq } = await this.decide(conversationId, { type: 'DeleteForEveryone', messageId, userId, now: this.clock.now() });
+  private async erased(messageId: string, decided: Promise<{ seq: number }>): Promise<ChangedMessage> {
+    const { seq } = await decided;
     await this.dataKeys.destroy([messageId]);
     return { messageId, seq };
   }
 
-  async deleteForMe(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
-    const { seq } = await this.decide(conversationId, { type: 'DeleteForMe', messageId, userId, now: this.clock.now() });
-    return { messageId, seq };
-  }
-
-  private decide(conversationId: string, command: LifecycleCommand): Promise<{ events: MessageLifecycleEvent[]; seq: number }> {
-    const stream = streams.conversation(conversationId);
-    const decided = (events: MessageLifecycleEvent[], log: MessageLog) => ({ events, result: { events, seq: loggedMessage(log, command.messageId).seq } });
-    if (isGroupConversation(conversationId)) {
-      return this.aggregates.execute(stream, GroupAggregate, (state) => decided(decideGroupLifecycle(command, state, this.windows), state.log));
-    }
-    return this.aggregates.execute(stream, DirectConversationAggregate, (state) =>
-      decided(decideDirectLifecycle(command, state, conversationId, this.windows), state.log),
+  private decideCommand(conversationId: string, command: LifecycleCommand) {
+    return this.decide(
+      conversationId,
+      command.messageId,
+      (state) => decideGroupLifecycle(command, state, this.windows),
+      (state) => decideDirectLifecycle(command, state, conversationId, this.windows),
     );
   }
+
+  private decide(conversationId: string, messageId: string, inGroup: Decide<GroupConversation>, inDirect: Decide<DirectConversation>): Promise<{ events: MessageLifecycleEvent[]; seq: number }> {
+    const stream = streams.conversation(conversationId);
+    const decided = (events: MessageLifecycleEvent[], log: MessageLog) => ({ events, result: { events, seq: loggedMessage(log, messageId).seq } });
+    if (isGroupConversation(conversationId)) {
+      return this.aggregates.execute(stream, GroupAggregate, (state) => decided(inGroup(state), state.log));
+    }
+    return this.aggregates.execute(stream, DirectConversationAggregate, (state) => decided(inDirect(state), state.log));
+  }
 }
+
+type Decide<State> = (state: State) => MessageLifecycleEvent[];

@@ -8,7 +8,7 @@
  * libs/event-store/test/fixtures.
  */
 export const EVENT_SCHEMA_VERSIONS: Record<string, number> = {
-  MessageSent: 2,
+  MessageSent: 3,
   MessageDelivered: 2,
   MessageRead: 2,
 };
@@ -37,6 +37,11 @@ function messageSentV1ToV2(data: Record<string, unknown>): Record<string, unknow
   };
 }
 
+/** MessageSent v3 adds `expiresAt` (disappearing messages); messages sent before it never expire. */
+function messageSentV2ToV3(data: Record<string, unknown>): Record<string, unknown> {
+  return 'expiresAt' in data ? data : { ...data, expiresAt: null };
+}
+
 /**
  * MessageDelivered / MessageRead v1 had no `audience`: the feed worked it out from read models.
  * v2 records it with the event. Who else a v1 receipt concerned cannot be told from the event
@@ -49,6 +54,7 @@ function receiptV1ToV2(data: Record<string, unknown>): Record<string, unknown> {
 
 export const EVENT_UPCASTERS = [
   { type: 'MessageSent', fromVersion: 1, upcast: messageSentV1ToV2 },
+  { type: 'MessageSent', fromVersion: 2, upcast: messageSentV2ToV3 },
   { type: 'MessageDelivered', fromVersion: 1, upcast: receiptV1ToV2 },
   { type: 'MessageRead', fromVersion: 1, upcast: receiptV1ToV2 },
 ];

@@ -12,8 +12,10 @@ export const CONVERSATION_EVENT_TYPES: EventTypeSet<ConversationEvent['type']> =
   MessageEdited: true,
   MessageDeleted: true,
   MessageHidden: true,
+  MessageExpired: true,
   UserBlocked: true,
   UserUnblocked: true,
+  DisappearingTimerSet: true,
 };
 export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
   GroupChanged: true,
@@ -21,6 +23,8 @@ export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
   MessageEdited: true,
   MessageDeleted: true,
   MessageHidden: true,
+  MessageExpired: true,
+  DisappearingTimerSet: true,
 };
 export const RECEIPT_EVENT_TYPES: EventTypeSet<ReceiptEvent['type']> = { MessageDelivered: true, MessageRead: true };
 export const USER_EVENT_TYPES: EventTypeSet<UserEvent['type']> = { UserRegistered: true, DeviceLoggedIn: true, DeviceLoggedOut: true, ProfileUpdated: true };

@@ -29,6 +29,8 @@ export type MessageSent = Event<
     replyTo: string | null;
     forwardOf: string | null;
     sentAt: string;
+    /** When a message sent with disappearing messages on is erased (sentAt + the conversation's timer); null otherwise. */
+    expiresAt: string | null;
     /** Set by the event store when the message's data key was destroyed: `body` is gone for good. */
     erased?: true;
   }
@@ -49,7 +51,18 @@ export type MessageEdited = Event<'MessageEdited', MessageFact & { senderId: str
 export type MessageDeleted = Event<'MessageDeleted', MessageFact & { senderId: string; deletedBy: string; deletedAt: string }>;
 /** Deleted for one user only: hidden from that user's devices. */
 export type MessageHidden = Event<'MessageHidden', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
-export type MessageLifecycleEvent = MessageEdited | MessageDeleted | MessageHidden;
+/** Its disappearing-messages time came: erased like a deletion for everyone, by no user (the expiry job records it). */
+export type MessageExpired = Event<'MessageExpired', MessageFact & { senderId: string; expiresAt: string; expiredAt: string }>;
+export type MessageLifecycleEvent = MessageEdited | MessageDeleted | MessageHidden | MessageExpired;
+
+/** Disappearing messages: off (0), 24 hours, 7 days or 90 days. */
+export const DISAPPEARING_TIMERS = [0, 86_400, 604_800, 7_776_000] as const;
+export type DisappearingTimer = (typeof DISAPPEARING_TIMERS)[number];
+/** The conversation's disappearing-messages timer changed; messages sent from now on expire this long after sending. */
+export type DisappearingTimerSet = Event<
+  'DisappearingTimerSet',
+  { conversationId: string; by: string; seconds: DisappearingTimer; at: string; /** The conversation's participants or members: who is told. */ audience: string[] }
+>;
 
 export type ReceiptKind = 'delivered' | 'read';
 
@@ -149,8 +162,8 @@ export type GroupChanged = Event<
   }
 >;
 
-export type ConversationEvent = MessageSent | MessageLifecycleEvent | BlockEvent;
-export type GroupEvent = GroupChanged | MessageSent | MessageLifecycleEvent;
+export type ConversationEvent = MessageSent | MessageLifecycleEvent | BlockEvent | DisappearingTimerSet;
+export type GroupEvent = GroupChanged | MessageSent | MessageLifecycleEvent | DisappearingTimerSet;
 export type ReceiptEvent = MessageDelivered | MessageRead;
 export type UserEvent = UserRegistered | DeviceLoggedIn | DeviceLoggedOut | ProfileUpdated;
 export type PrivacyEvent = PrivacySettingsChanged | ContactsSynced;

@@ -20,7 +20,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/message-sent-v1.json
   events: { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[];
 };
 
-const EXPECTED_V2 = [
+const EXPECTED_CURRENT = [
   {
     messageId: '7d1f6b0e-2b7a-4c55-9a57-0f7f0c1d2a01',
     conversationId: 'dfixtureconversation0000000001',
@@ -36,6 +36,7 @@ const EXPECTED_V2 = [
     replyTo: null,
     forwardOf: null,
     sentAt: '2024-03-01T09:00:00.000Z',
+    expiresAt: null,
   },
   {
     messageId: '7d1f6b0e-2b7a-4c55-9a57-0f7f0c1d2a02',
@@ -52,6 +53,7 @@ const EXPECTED_V2 = [
     replyTo: null,
     forwardOf: null,
     sentAt: '2024-03-01T09:00:05.000Z',
+    expiresAt: null,
   },
 ];
 
@@ -84,18 +86,18 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
     expect(stored.every((e) => !('recipientIds' in e.data))).toBe(true);
   });
 
-  it('readStream upcasts to v2 and says so in the metadata', async () => {
+  it('readStream upcasts to the current version (v3) and says so in the metadata', async () => {
     const events = await store.readStream(streamId);
-    expect(events.map((e) => e.data)).toEqual(EXPECTED_V2);
+    expect(events.map((e) => e.data)).toEqual(EXPECTED_CURRENT);
     expect(events.map((e) => e.metadata)).toEqual([
-      { schemaVersion: 2, upcastFrom: 1 },
-      { schemaVersion: 2, upcastFrom: 1 },
+      { schemaVersion: 3, upcastFrom: 1 },
+      { schemaVersion: 3, upcastFrom: 1 },
     ]);
   });
 
   it('readAll upcasts', async () => {
     const events = await store.readAll(fixturePositions[0] - 1n, 10);
-    expect(dataOf(events)).toEqual(EXPECTED_V2);
+    expect(dataOf(events)).toEqual(EXPECTED_CURRENT);
   });
 
   it('subscribeToAll hands upcast events to the handler', async () => {
@@ -111,7 +113,7 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
     });
     await enough;
     await subscription.stop();
-    expect(dataOf(seen)).toEqual(EXPECTED_V2);
+    expect(dataOf(seen)).toEqual(EXPECTED_CURRENT);
   });
 
   it('the domain folds upcast history exactly as current events', async () => {
@@ -123,25 +125,35 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
   });
 
   it('append stamps the current schema version; such events are read unchanged', async () => {
-    const current = { ...EXPECTED_V2[0], seq: 3, messageId: randomUUID(), body: 'new shape' };
+    const current = { ...EXPECTED_CURRENT[0], seq: 3, messageId: randomUUID(), body: 'new shape' };
     await store.append(streamId, [{ type: 'MessageSent', data: current }, { type: 'GroupChanged', data: { groupId: 'g1' } }], 2);
     const stored = (await raw.readStream(streamId, 2)).map((e) => e.metadata);
-    expect(stored).toEqual([{ schemaVersion: 2 }, { schemaVersion: 1 }]);
+    expect(stored).toEqual([{ schemaVersion: 3 }, { schemaVersion: 1 }]);
     const read = await store.readStream(streamId, 2);
     expect(read[0].data).toEqual(current);
-    expect(read[0].metadata).toEqual({ schemaVersion: 2 });
+    expect(read[0].metadata).toEqual({ schemaVersion: 3 });
+  });
+
+  it('a v2 message (before disappearing messages) reads as one that never expires', async () => {
+    const id = `conversation-v2-${randomUUID()}`;
+    const { expiresAt, ...v2 } = EXPECTED_CURRENT[0];
+    await raw.append(id, [{ type: 'MessageSent', data: v2, metadata: { schemaVersion: 2 } }], 0);
+    const [read] = await store.readStream(id);
+    expect(read.data).toEqual({ ...v2, expiresAt: null });
+    expect(expiresAt).toBeNull();
+    expect(read.metadata).toEqual({ schemaVersion: 3, upcastFrom: 2 });
   });
 
   it('an unstamped event already in the current shape (written before versions were stamped) passes through', async () => {
     const id = `conversation-unstamped-${randomUUID()}`;
-    const current = { ...EXPECTED_V2[0], recipientIds: ['u-carol'], body: 'current shape, no version' };
+    const current = { ...EXPECTED_CURRENT[0], recipientIds: ['u-carol'], body: 'current shape, no version' };
     await raw.append(id, [{ type: 'MessageSent', data: current }], 0);
     expect((await store.readStream(id))[0].data).toEqual(current);
   });
 
   it('refuses an event newer than the code instead of misreading it', async () => {
     const id = `conversation-future-${randomUUID()}`;
-    await raw.append(id, [{ type: 'MessageSent', data: {}, metadata: { schemaVersion: 3 } }], 0);
+    await raw.append(id, [{ type: 'MessageSent', data: {}, metadata: { schemaVersion: 4 } }], 0);
     await expect(store.readStream(id)).rejects.toThrow(/newer than this code/);
   });
 });
@@ -164,7 +176,7 @@ describe('UpcasterRegistry', () => {
 
   it('the production registry covers every version it declares', () => {
     expect(() => eventUpcasters()).not.toThrow();
-    expect(eventUpcasters().currentVersion('MessageSent')).toBe(2);
+    expect(eventUpcasters().currentVersion('MessageSent')).toBe(3);
   });
 
   it('withUpcasting does not wrap twice', () => {

@@ -41,6 +41,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       MAX_FRAME_BYTES: positiveInt({ default: 128 * 1024, desc: 'largest WebSocket frame (protocol: 128 KiB)' }),
       EDIT_WINDOW_MS: positiveInt({ default: 15 * 60_000, desc: 'how long after sending its sender may edit a message' }),
       DELETE_WINDOW_MS: positiveInt({ default: 60 * 3_600_000, desc: 'how long after sending its sender may delete a message for everyone (group admins: always)' }),
+      EXPIRY_POLL_MS: positiveInt({
+        default: 5000,
+        desc: 'disappearing messages: how often each command-api looks for messages whose time came (they are erased within this long)',
+      }),
       GROUP_MAX_MEMBERS: positiveInt({ default: 1024, desc: 'most members a group may have (413 beyond)' }),
       SOCKET_IDLE_SECONDS: positiveInt({ default: 60 }),
       MAX_SOCKETS_PER_USER: positiveInt({ default: 16, desc: 'open sockets one user may hold on one server process (one per device)' }),

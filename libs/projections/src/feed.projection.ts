@@ -25,12 +25,12 @@ export class FeedProjection implements Projection {
       deliveries.flatMap((d) => d.recipients.map((r) => ({ user_id: r.userId, position: d.position.toString(), own: r.own }))),
     );
     await db.query(`INSERT INTO feed_items (user_id, position, own) ${items.sql} ON CONFLICT DO NOTHING`, items.params);
-    await eraseContent(db, events.flatMap((e) => (e.type === 'MessageDeleted' ? [e.data.messageId] : [])));
+    await eraseContent(db, events.flatMap((e) => (e.type === 'MessageDeleted' || e.type === 'MessageExpired' ? [e.data.messageId] : [])));
   }
 }
 
 /**
- * A deleted message's frames (the message, its edits) are rewritten as a rebuild would make
+ * A deleted or expired message's frames (the message, its edits) are rewritten as a rebuild would make
  * them from the log once the message's key is gone: same frames, no body.
  */
 async function eraseContent(db: EntityManager, messageIds: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { GroupChange, GroupChanged, MessageDeleted, MessageEdited, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
+import type { DisappearingTimerSet, GroupChange, GroupChanged, MessageDeleted, MessageEdited, MessageExpired, MessageSent, ReceiptEvent } from '../../domain/src/events.js';
 import type { LastMessage } from '../../read-models/src/tables.js';
 import { HandledBy, Projection, unnestRows } from './projection.js';
 
@@ -93,11 +93,12 @@ const WATERMARK_COLUMNS: Record<InboxWatermark, { upTo: string; at: string | nul
  */
 export class InboxProjection implements Projection {
   readonly name = 'inbox';
-  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'GroupChanged', 'MessageDelivered', 'MessageRead'] as const;
+  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'MessageExpired', 'DisappearingTimerSet', 'GroupChanged', 'MessageDelivered', 'MessageRead'] as const;
 
   async apply(db: EntityManager, events: HandledBy<InboxProjection>[]): Promise<void> {
     await this.applyMessages(db, lastMessageRows(events.filter((e) => e.type === 'MessageSent')));
-    await this.applyLastMessageChanges(db, events.filter((e) => e.type === 'MessageEdited' || e.type === 'MessageDeleted'));
+    await this.applyLastMessageChanges(db, events.filter((e) => e.type === 'MessageEdited' || e.type === 'MessageDeleted' || e.type === 'MessageExpired'));
+    await this.applyTimers(db, events.filter((e) => e.type === 'DisappearingTimerSet'));
     await this.applyGroupChanges(db, events.filter((e) => e.type === 'GroupChanged'));
     const watermarks = watermarkRows(events.filter((e) => e.type === 'MessageDelivered' || e.type === 'MessageRead'));
     for (const kind of ['delivered', 'read', 'shared_read'] as const) await this.applyWatermarks(db, watermarks[kind], kind);
@@ -124,13 +125,24 @@ export class InboxProjection implements Projection {
   }
 
   /** An edit or deletion of the message an inbox shows as the last one shows there too. */
-  private async applyLastMessageChanges(db: EntityManager, changes: (MessageEdited | MessageDeleted)[]): Promise<void> {
+  private async applyLastMessageChanges(db: EntityManager, changes: (MessageEdited | MessageDeleted | MessageExpired)[]): Promise<void> {
     for (const { type, data } of changes) {
       const change = type === 'MessageEdited' ? { body: data.body } : { body: null, erased: true };
       await db.query(
         `UPDATE conversation_members SET last_message = last_message || $3::jsonb
          WHERE conversation_id = $1 AND last_message->>'messageId' = $2`,
         [data.conversationId, data.messageId, JSON.stringify(change)],
+      );
+    }
+  }
+
+  /** The conversation's timer, kept apart from the members' rows: it holds before the first message, and for members who join later. */
+  private async applyTimers(db: EntityManager, timers: DisappearingTimerSet[]): Promise<void> {
+    for (const { data } of timers) {
+      await db.query(
+        `INSERT INTO disappearing_timers (conversation_id, seconds, set_by, set_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (conversation_id) DO UPDATE SET seconds = excluded.seconds, set_by = excluded.set_by, set_at = excluded.set_at`,
+        [data.conversationId, data.seconds, data.by, data.at],
       );
     }
   }

@@ -8,7 +8,7 @@ import { HandledBy, Projection, unnestRows } from './projection.js';
  */
 export class MessagesProjection implements Projection {
   readonly name = 'messages';
-  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'MessageHidden'] as const;
+  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'MessageHidden', 'MessageExpired'] as const;
 
   async apply(db: EntityManager, events: HandledBy<MessagesProjection>[]): Promise<void> {
     const sent = events.filter((e) => e.type === 'MessageSent');
@@ -18,15 +18,16 @@ export class MessagesProjection implements Projection {
           { name: 'conversation_id', type: 'text' }, { name: 'seq', type: 'int' }, { name: 'message_id', type: 'text' },
           { name: 'sender_id', type: 'text' }, { name: 'client_msg_id', type: 'text' }, { name: 'kind', type: 'text' }, { name: 'body', type: 'text' },
           { name: 'media_id', type: 'text' }, { name: 'reply_to', type: 'text' }, { name: 'forward_of', type: 'text' },
-          { name: 'sent_at', type: 'timestamptz' }, { name: 'erased', type: 'boolean' },
+          { name: 'sent_at', type: 'timestamptz' }, { name: 'erased', type: 'boolean' }, { name: 'expires_at', type: 'timestamptz' },
         ],
         sent.map(({ data: m }) => ({
           conversation_id: m.conversationId, seq: m.seq, message_id: m.messageId, sender_id: m.senderId, client_msg_id: m.clientMsgId, kind: m.kind,
           body: m.body, media_id: m.mediaId, reply_to: m.replyTo, forward_of: m.forwardOf, sent_at: m.sentAt, erased: m.erased === true,
+          expires_at: m.expiresAt,
         })),
       );
       await db.query(
-        `INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, kind, body, media_id, reply_to, forward_of, sent_at, erased)
+        `INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, kind, body, media_id, reply_to, forward_of, sent_at, erased, expires_at)
          ${rows.sql} ON CONFLICT DO NOTHING`,
         rows.params,
       );
@@ -41,6 +42,9 @@ export class MessagesProjection implements Projection {
           event.data.deletedAt,
           event.data.deletedBy,
         ]);
+      } else if (event.type === 'MessageExpired') {
+        // A tombstone like a deletion's, by no one: `expires_at` says why it is erased.
+        await db.query('UPDATE messages SET body = NULL, erased = true WHERE message_id = $1', [event.data.messageId]);
       } else if (event.type === 'MessageHidden') {
         await db.query('INSERT INTO hidden_messages (user_id, conversation_id, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
           event.data.userId,

@@ -19,6 +19,7 @@ export const sent = (m: { conversationId: string; seq: number; senderId: string;
     replyTo: null,
     forwardOf: null,
     sentAt: `2026-01-01T00:00:${String(m.seq).padStart(2, '0')}.000Z`,
+    expiresAt: null,
   },
 });
 

@@ -7,6 +7,8 @@ export const FEED_EVENT_TYPES = [
   'MessageEdited',
   'MessageDeleted',
   'MessageHidden',
+  'MessageExpired',
+  'DisappearingTimerSet',
   'MessageDelivered',
   'MessageRead',
   'ProfileUpdated',
@@ -86,6 +88,15 @@ export function feedDeliveryOf(event: LoggedEvent): FeedDelivery {
       const d = event.data;
       const payload = { type: 'message_deleted', conversationId: d.conversationId, messageId: d.messageId, seq: d.seq, senderId: d.senderId, deletedBy: d.deletedBy, deletedAt: d.deletedAt };
       return delivery(payload, everyone(d.audience));
+    }
+    case 'MessageExpired': {
+      const x = event.data;
+      const payload = { type: 'message_expired', conversationId: x.conversationId, messageId: x.messageId, seq: x.seq, senderId: x.senderId, expiresAt: x.expiresAt, expiredAt: x.expiredAt };
+      return delivery(payload, everyone(x.audience));
+    }
+    case 'DisappearingTimerSet': {
+      const t = event.data;
+      return delivery({ type: 'disappearing', conversationId: t.conversationId, seconds: t.seconds, by: t.by, at: t.at }, everyone(t.audience));
     }
     case 'MessageHidden': {
       const h = event.data;

@@ -21,11 +21,14 @@ export interface MessageView {
   deletedBy: string | null;
   /** Present (true) once the message's content is erased: deleted for everyone, or expired. */
   erased?: true;
+  /** Present for a message sent with disappearing messages on: when it is erased. */
+  expiresAt?: string;
 }
 
 /** A stored message, from an event (times as strings) or a row (times as dates). */
-export type MessageFields = Omit<MessageView, 'status' | 'sentAt' | 'erased' | 'editedAt' | 'deletedAt' | 'deletedBy'> & {
+export type MessageFields = Omit<MessageView, 'status' | 'sentAt' | 'erased' | 'editedAt' | 'deletedAt' | 'deletedBy' | 'expiresAt'> & {
   sentAt: string | Date;
+  expiresAt?: string | Date | null;
   erased?: boolean;
   editedAt?: string | null;
   deletedAt?: string | null;
@@ -48,6 +51,9 @@ export function messageView(m: MessageFields, viewerId: string, status: MessageS
     editedAt: m.editedAt ?? null,
     deletedAt: m.deletedAt ?? null,
     deletedBy: m.deletedBy ?? null,
+    // Only when set, so a message that never expires looks as it did before disappearing messages.
+    ...(m.expiresAt ? { expiresAt: typeof m.expiresAt === 'string' ? m.expiresAt : m.expiresAt.toISOString() } : {}),
+    // Last, as erasedFrame puts it: a rewritten frame equals one rebuilt from the erased event.
     ...(m.erased ? { erased: true as const } : {}),
   };
 }

@@ -15,12 +15,14 @@ export interface ConversationSummary {
   unreadCount: number;
   lastSeq: number;
   updatedAt: string;
+  /** Disappearing messages: 0 (off), 86400, 604800 or 7776000. */
+  disappearingSeconds: number;
 }
 
 interface MessageRowFields {
   message_id: string; conversation_id: string; seq: number; sender_id: string; kind: string; body: string | null;
   media_id: string | null; reply_to: string | null; forward_of: string | null; sent_at: Date;
-  edited_at: Date | null; deleted_at: Date | null; deleted_by: string | null; erased: boolean;
+  edited_at: Date | null; deleted_at: Date | null; deleted_by: string | null; erased: boolean; expires_at: Date | null;
 }
 
 export interface HistoryPage {
@@ -36,15 +38,17 @@ export class ConversationsQuery {
   async inbox(userId: string): Promise<ConversationSummary[]> {
     const rows: {
       conversation_id: string; type: 'direct' | 'group'; peer_user_id: string | null; title: string | null;
-      last_message: LastMessage | null; last_seq: number; updated_at: Date; unread: string;
+      last_message: LastMessage | null; last_seq: number; updated_at: Date; unread: string; disappearing_seconds: number | null;
     }[] = await this.db.query(
       `SELECT m.conversation_id, m.type, m.peer_user_id, coalesce(u.phone, g.name) AS title, m.last_message, m.last_seq, m.updated_at,
+              t.seconds AS disappearing_seconds,
               (SELECT count(*) FROM messages x
                 WHERE x.conversation_id = m.conversation_id AND x.seq > m.read_up_to AND x.sender_id <> m.user_id
                   AND ${visibleTo('x', 'm.user_id')}) AS unread
        FROM conversation_members m
        LEFT JOIN users u ON u.user_id = m.peer_user_id
        LEFT JOIN groups g ON g.group_id = m.conversation_id
+       LEFT JOIN disappearing_timers t ON t.conversation_id = m.conversation_id
        WHERE m.user_id = $1
        ORDER BY m.updated_at DESC, m.conversation_id`,
       [userId],
@@ -58,6 +62,7 @@ export class ConversationsQuery {
       unreadCount: Number(r.unread),
       lastSeq: r.last_seq,
       updatedAt: r.updated_at.toISOString(),
+      disappearingSeconds: r.disappearing_seconds ?? 0,
     }));
   }
 
@@ -89,6 +94,7 @@ export class ConversationsQuery {
           messageId: r.message_id, conversationId: r.conversation_id, seq: r.seq, senderId: r.sender_id, kind: r.kind,
           body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at, erased: r.erased,
           editedAt: r.edited_at?.toISOString() ?? null, deletedAt: r.deleted_at?.toISOString() ?? null, deletedBy: r.deleted_by,
+          expiresAt: r.expires_at,
         },
         userId,
         messageStatus(r.seq, r.min_delivered ?? 0, r.min_read ?? 0),

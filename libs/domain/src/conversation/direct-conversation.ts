@@ -1,8 +1,10 @@
-import { DomainError, forbidden } from '../errors.js';
-import { BlockEvent, ConversationEvent, MessageLifecycleEvent } from '../events.js';
+import { DomainError, forbidden, notFound } from '../errors.js';
+import { BlockEvent, ConversationEvent, DisappearingTimer, DisappearingTimerSet, MessageExpired, MessageLifecycleEvent } from '../events.js';
 import {
+  decideExpiry,
   decideLifecycle,
   decideMessage,
+  decideTimer,
   earlierSend,
   initialMessageLog,
   LifecycleCommand,
@@ -11,6 +13,7 @@ import {
   MessageLog,
   recordLifecycle,
   recordMessage,
+  recordTimer,
   SendDecision,
   sendErrors,
 } from './message-log.js';
@@ -74,13 +77,27 @@ export function decideDirectLifecycle(command: LifecycleCommand, state: DirectCo
   }, windows);
 }
 
+/** Either participant sets the timer, unless one blocks the other (the other side would be told of it). */
+export function decideDirectTimer(state: DirectConversation, conversationId: string, userId: string, seconds: DisappearingTimer, now: Date): DisappearingTimerSet[] {
+  const participants: string[] = state.participants ?? [];
+  if (!participants.includes(userId)) throw notFound('conversation_not_found', 'no conversation with that id');
+  if (state.blockers.size > 0) throw forbidden('blocked', 'disappearing messages cannot be changed while either of you blocks the other');
+  return decideTimer(state.log, seconds, userId, now, conversationId, [...participants]);
+}
+
+export function decideDirectExpiry(state: DirectConversation, conversationId: string, messageId: string, now: Date): MessageExpired[] {
+  return decideExpiry(state.log, messageId, now, conversationId, [...(state.participants ?? [])]);
+}
+
 /** Folds one event into the state; mutates and returns it (the command side caches states). */
 export function evolveDirectConversation(state: DirectConversation, event: ConversationEvent): DirectConversation {
   if (event.type === 'MessageSent') {
     state.participants ??= [event.data.senderId, event.data.recipientIds[0]].sort() as [string, string];
     recordMessage(state.log, event);
-  } else if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden') {
+  } else if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden' || event.type === 'MessageExpired') {
     recordLifecycle(state.log, event);
+  } else if (event.type === 'DisappearingTimerSet') {
+    recordTimer(state.log, event);
   } else {
     state.participants ??= [event.data.userId, event.data.blockedUserId].sort() as [string, string];
     if (event.type === 'UserBlocked') state.blockers.add(event.data.userId);

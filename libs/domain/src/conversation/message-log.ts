@@ -1,5 +1,15 @@
 import { DomainError, forbidden, notFound } from '../errors.js';
-import { MessageDeleted, MessageEdited, MessageHidden, MessageKind, MessageLifecycleEvent, MessageSent } from '../events.js';
+import {
+  DisappearingTimer,
+  DisappearingTimerSet,
+  MessageDeleted,
+  MessageEdited,
+  MessageExpired,
+  MessageHidden,
+  MessageKind,
+  MessageLifecycleEvent,
+  MessageSent,
+} from '../events.js';
 
 /** Message bodies are opaque (maybe ciphertext) but bounded. */
 export const MAX_BODY_BYTES = 65_536;
@@ -13,6 +23,8 @@ export interface MessageLog {
   senders: string[];
   /** Results of earlier sends by (sender, clientMsgId), to answer duplicates. */
   sends: Map<string, SentMessage>;
+  /** Disappearing messages: seconds after sending that a message sent now expires (0: off). */
+  timerSeconds: DisappearingTimer;
 }
 
 export interface LoggedMessage {
@@ -20,7 +32,9 @@ export interface LoggedMessage {
   senderId: string;
   kind: MessageKind;
   sentAt: string;
+  /** Deleted for everyone or expired: its content is erased. */
   deleted: boolean;
+  expiresAt: string | null;
   /** Users who deleted it for themselves. */
   hiddenFor: Set<string>;
 }
@@ -49,7 +63,7 @@ export interface MessageDraft {
 
 export type SendDecision = { duplicateOf: SentMessage } | { events: [MessageSent]; sent: SentMessage };
 
-export const initialMessageLog = (): MessageLog => ({ lastSeq: 0, messages: new Map(), senders: [], sends: new Map() });
+export const initialMessageLog = (): MessageLog => ({ lastSeq: 0, messages: new Map(), senders: [], sends: new Map(), timerSeconds: 0 });
 
 export const sendKey = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
@@ -91,6 +105,7 @@ export function decideMessage(
       replyTo: draft.replyTo,
       forwardOf: draft.forwardOf,
       sentAt: sent.sentAt,
+      expiresAt: log.timerSeconds === 0 ? null : new Date(draft.now.getTime() + log.timerSeconds * 1000).toISOString(),
     },
   };
   return { events: [event], sent };
@@ -98,7 +113,9 @@ export function decideMessage(
 
 export function recordMessage(log: MessageLog, { data }: MessageSent): void {
   log.lastSeq = data.seq;
-  log.messages.set(data.messageId, { seq: data.seq, senderId: data.senderId, kind: data.kind, sentAt: data.sentAt, deleted: data.erased === true, hiddenFor: new Set() });
+  log.messages.set(data.messageId, {
+    seq: data.seq, senderId: data.senderId, kind: data.kind, sentAt: data.sentAt, deleted: data.erased === true, expiresAt: data.expiresAt, hiddenFor: new Set(),
+  });
   log.senders[data.seq - 1] = data.senderId;
   log.sends.set(sendKey(data.senderId, data.clientMsgId), {
     messageId: data.messageId,
@@ -185,9 +202,35 @@ export function decideLifecycle(log: MessageLog, command: LifecycleCommand, cont
   }
 }
 
+/**
+ * A message's time came: it is erased as a deletion for everyone is, but by no one. Not before
+ * its `expiresAt`, to the millisecond; an already erased message records nothing, so any number
+ * of expiry jobs may ask at once.
+ */
+export function decideExpiry(log: MessageLog, messageId: string, now: Date, conversationId: string, audience: string[]): MessageExpired[] {
+  const message = loggedMessage(log, messageId);
+  if (message.deleted) return [];
+  if (message.expiresAt === null) throw new DomainError('conflict', 'not_disappearing', 'the message was not sent with disappearing messages on');
+  if (now.getTime() < Date.parse(message.expiresAt)) throw new DomainError('conflict', 'not_expired_yet', `the message expires at ${message.expiresAt}`);
+  return [{
+    type: 'MessageExpired',
+    data: { messageId, conversationId, seq: message.seq, audience, senderId: message.senderId, expiresAt: message.expiresAt, expiredAt: now.toISOString() },
+  }];
+}
+
+/** Setting the timer it already has records nothing. Who may set it is the conversation's rule. */
+export function decideTimer(log: MessageLog, seconds: DisappearingTimer, by: string, now: Date, conversationId: string, audience: string[]): DisappearingTimerSet[] {
+  if (seconds === log.timerSeconds) return [];
+  return [{ type: 'DisappearingTimerSet', data: { conversationId, by, seconds, at: now.toISOString(), audience } }];
+}
+
+export function recordTimer(log: MessageLog, event: DisappearingTimerSet): void {
+  log.timerSeconds = event.data.seconds;
+}
+
 export function recordLifecycle(log: MessageLog, event: MessageLifecycleEvent): void {
   const message = log.messages.get(event.data.messageId);
   if (!message) return;
-  if (event.type === 'MessageDeleted') message.deleted = true;
+  if (event.type === 'MessageDeleted' || event.type === 'MessageExpired') message.deleted = true;
   if (event.type === 'MessageHidden') message.hiddenFor.add(event.data.userId);
 }

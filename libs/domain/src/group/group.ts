@@ -1,8 +1,10 @@
 import { DomainError, forbidden, notFound } from '../errors.js';
-import { GroupChange, GroupChanged, GroupEvent, GroupRole, MessageLifecycleEvent } from '../events.js';
+import { DisappearingTimer, DisappearingTimerSet, GroupChange, GroupChanged, GroupEvent, GroupRole, MessageExpired, MessageLifecycleEvent } from '../events.js';
 import {
+  decideExpiry,
   decideLifecycle,
   decideMessage,
+  decideTimer,
   earlierSend,
   initialMessageLog,
   LifecycleCommand,
@@ -12,6 +14,7 @@ import {
   MessageLog,
   recordLifecycle,
   recordMessage,
+  recordTimer,
   SendDecision,
 } from '../conversation/message-log.js';
 
@@ -219,13 +222,29 @@ export function decideGroupLifecycle(command: LifecycleCommand, state: GroupConv
   }, windows);
 }
 
+/** Only admins set the group's timer; every member is told. */
+export function decideGroupTimer(state: GroupConversation, userId: string, seconds: DisappearingTimer, now: Date): DisappearingTimerSet[] {
+  requireAdmin(state, userId);
+  return decideTimer(state.log, seconds, userId, now, state.groupId, [...state.members.keys()]);
+}
+
+/** Whoever could see the message is told it expired, former members included. */
+export function decideGroupExpiry(state: GroupConversation, messageId: string, now: Date): MessageExpired[] {
+  requireGroup(state);
+  return decideExpiry(state.log, messageId, now, state.groupId, audienceOf(state, loggedMessage(state.log, messageId).seq));
+}
+
 export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupConversation {
   if (event.type === 'MessageSent') {
     recordMessage(state.log, event);
     return state;
   }
-  if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden') {
+  if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden' || event.type === 'MessageExpired') {
     recordLifecycle(state.log, event);
+    return state;
+  }
+  if (event.type === 'DisappearingTimerSet') {
+    recordTimer(state.log, event);
     return state;
   }
   if (event.type !== 'GroupChanged') return state;

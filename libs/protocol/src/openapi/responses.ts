@@ -45,8 +45,10 @@ export class MessageResponse {
   @ApiProperty({ ...TIME, nullable: true, description: 'when the text was last edited' }) editedAt!: string | null;
   @ApiProperty({ ...TIME, nullable: true, description: 'when it was deleted for everyone (a tombstone: body is null, erased is true)' }) deletedAt!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'who deleted it for everyone: its sender or a group admin' }) deletedBy!: string | null;
-  @ApiProperty({ required: false, enum: [true], description: 'present once the content is erased (deleted for everyone): body is null' })
+  @ApiProperty({ required: false, enum: [true], description: 'present once the content is erased (deleted for everyone, or expired): body is null' })
   erased?: true;
+  @ApiPropertyOptional({ ...TIME, description: 'present for a message sent with disappearing messages on: when it is erased (then erased is true, deletedAt null)' })
+  expiresAt?: string;
 }
 
 export class EditedMessageResponse {
@@ -58,6 +60,12 @@ export class EditedMessageResponse {
 export class DeletedMessageResponse {
   @ApiProperty() messageId!: string;
   @ApiProperty() seq!: number;
+}
+
+export class DisappearingTimerResponse {
+  @ApiProperty() conversationId!: string;
+  @ApiProperty({ enum: [0, 86_400, 604_800, 7_776_000], description: 'the timer now: off (0), 24 hours, 7 days or 90 days' }) seconds!: number;
+  @ApiProperty({ description: 'false when the conversation had this timer already: nothing was recorded or announced' }) changed!: boolean;
 }
 
 export class ReceiptEntry {
@@ -93,6 +101,8 @@ export class InboxItemResponse {
   @ApiProperty({ description: "messages from others above the caller's read watermark" }) unreadCount!: number;
   @ApiProperty() lastSeq!: number;
   @ApiProperty(TIME) updatedAt!: string;
+  @ApiProperty({ enum: [0, 86_400, 604_800, 7_776_000], description: 'disappearing messages: seconds after sending that new messages are erased (0: off)' })
+  disappearingSeconds!: number;
 }
 
 export class PresenceResponse {
