@@ -26,6 +26,10 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
   MessageRead: { conversationId: true, userId: true, upToSeq: true, at: true, shared: true },
   MessageEdited: { messageId: true, conversationId: true, seq: true, senderId: true, at: true, editedAt: true },
   MessageDeleted: { messageId: true, conversationId: true, seq: true, senderId: true, at: true, deletedAt: true, forEveryone: true },
+  // The emoji stays behind: what a user felt about a message is theirs, like its body.
+  MessageReacted: { messageId: true, conversationId: true, seq: true, userId: true, at: true },
+  MessageStarred: { messageId: true, conversationId: true, seq: true, userId: true, at: true },
+  MessageUnstarred: { messageId: true, conversationId: true, seq: true, userId: true, at: true },
   GroupChanged: {
     groupId: true,
     by: true,

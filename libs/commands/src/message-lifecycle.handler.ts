@@ -20,7 +20,7 @@ export interface ChangedMessage {
   seq: number;
 }
 
-/** Edits and deletions of messages, in the conversation's own stream (one order with its sends). */
+/** Edits, deletions, reactions and stars of messages, in the conversation's own stream (one order with its sends). */
 export class MessageLifecycleHandler {
   constructor(
     private readonly aggregates: AggregateStore,
@@ -50,6 +50,17 @@ export class MessageLifecycleHandler {
   async deleteForMe(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
     const { seq } = await this.decide(conversationId, { type: 'DeleteForMe', messageId, userId, now: this.clock.now() });
     return { messageId, seq };
+  }
+
+  /** Sets (or with null removes) the user's one reaction to the message. */
+  async react(userId: string, conversationId: string, messageId: string, emoji: string | null): Promise<ChangedMessage & { emoji: string | null }> {
+    const { seq } = await this.decide(conversationId, { type: 'React', messageId, userId, emoji, now: this.clock.now() });
+    return { messageId, seq, emoji };
+  }
+
+  async star(userId: string, conversationId: string, messageId: string, starred: boolean): Promise<ChangedMessage & { starred: boolean }> {
+    const { seq } = await this.decide(conversationId, { type: starred ? 'Star' : 'Unstar', messageId, userId, now: this.clock.now() });
+    return { messageId, seq, starred };
   }
 
   private decide(conversationId: string, command: LifecycleCommand): Promise<{ events: MessageLifecycleEvent[]; seq: number }> {

@@ -12,6 +12,9 @@ export const CONVERSATION_EVENT_TYPES: EventTypeSet<ConversationEvent['type']> =
   MessageEdited: true,
   MessageDeleted: true,
   MessageHidden: true,
+  MessageReacted: true,
+  MessageStarred: true,
+  MessageUnstarred: true,
   UserBlocked: true,
   UserUnblocked: true,
 };
@@ -21,6 +24,9 @@ export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
   MessageEdited: true,
   MessageDeleted: true,
   MessageHidden: true,
+  MessageReacted: true,
+  MessageStarred: true,
+  MessageUnstarred: true,
 };
 export const RECEIPT_EVENT_TYPES: EventTypeSet<ReceiptEvent['type']> = { MessageDelivered: true, MessageRead: true };
 export const USER_EVENT_TYPES: EventTypeSet<UserEvent['type']> = { UserRegistered: true, DeviceLoggedIn: true, DeviceLoggedOut: true, ProfileUpdated: true };

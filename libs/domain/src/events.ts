@@ -49,7 +49,12 @@ export type MessageEdited = Event<'MessageEdited', MessageFact & { senderId: str
 export type MessageDeleted = Event<'MessageDeleted', MessageFact & { senderId: string; deletedBy: string; deletedAt: string }>;
 /** Deleted for one user only: hidden from that user's devices. */
 export type MessageHidden = Event<'MessageHidden', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
-export type MessageLifecycleEvent = MessageEdited | MessageDeleted | MessageHidden;
+/** A user's reaction to a message, replacing their earlier one; `emoji` null removes it. Everyone who can see the message is told. */
+export type MessageReacted = Event<'MessageReacted', MessageFact & { userId: string; emoji: string | null; at: string }>;
+/** A user starred or unstarred a message: a bookmark of their own, only their devices are told. */
+export type MessageStarred = Event<'MessageStarred', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
+export type MessageUnstarred = Event<'MessageUnstarred', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
+export type MessageLifecycleEvent = MessageEdited | MessageDeleted | MessageHidden | MessageReacted | MessageStarred | MessageUnstarred;
 
 export type ReceiptKind = 'delivered' | 'read';
 
