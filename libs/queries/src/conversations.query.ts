@@ -33,7 +33,7 @@ interface HistoryRow extends MessageRowFields {
 const QUOTE_CHARACTERS = 100;
 
 /**
- * History's columns for messages `m` (joined by `historyJoins` for `viewer`): the sender's ticks (in a direct chat
+ * History's columns for messages `m`, over `historyJoins`: the sender's ticks (in a direct chat
  * where either side turned read receipts off, the sender never sees "read"), the start of the
  * message replied to (a join: never stored, so an edit or a deletion shows at once), the reactions.
  */
