@@ -39,9 +39,10 @@ describe('sending to a group', () => {
 
     // History: the same message for every member, status for the sender only.
     const [forAlice] = (await eventually(() => t.history(alice, groupId), (r) => r.status === 200 && r.body.length === 1)).body;
-    expect(forAlice).toEqual({ ...expected, status: 'sent' });
+    // History adds what changes after sending: the quote of a reply, reactions.
+    expect(forAlice).toEqual({ ...expected, status: 'sent', quote: null, reactions: [] });
     const [forBob] = (await eventually(() => t.history(bob, groupId), (r) => r.status === 200 && r.body.length === 1)).body;
-    expect(forBob).toEqual({ ...expected, status: null });
+    expect(forBob).toEqual({ ...expected, status: null, quote: null, reactions: [] });
     expect((await t.history(outsider, groupId)).status).toBe(403);
 
     // Inbox: last message for every member, unread for the others.

@@ -127,6 +127,8 @@ describe('POST /v1/messages', () => {
       deletedBy: null,
       sentAt: expect.any(String),
       status: 'sent',
+      quote: null,
+      reactions: [],
     });
     expect(Date.parse(mine.sentAt)).toBe(Date.parse(result.body.sentAt));
     const [theirs] = await historyOf(bob, result.body.conversationId, 1);

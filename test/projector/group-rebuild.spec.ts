@@ -43,6 +43,7 @@ const KEYS: Record<string, string[]> = {
   group_memberships: ['group_id', 'user_id', 'from_seq'], conversation_members: ['user_id', 'conversation_id'],
   messages: ['conversation_id', 'seq'], receipt_history: ['conversation_id', 'user_id', 'kind', 'up_to_seq'],
   feed_events: ['position'], feed_items: ['user_id', 'position'], presence: ['user_id'], projection_checkpoints: ['projection'],
+  message_reactions: ['message_id', 'user_id'], starred_messages: ['user_id', 'message_id'],
 };
 
 /** For each row that differs: its key, and the differing columns as projected live and as rebuilt. */
@@ -123,6 +124,24 @@ describe('group read models: live projection equals a rebuild', () => {
     await Promise.all([send(carol, g2, 'b4'), ack(alice, g2, 'read', 3), call('DELETE', `/v1/groups/${g2}/members/${bob.userId}`, erin)]);
     await Promise.all([send(erin, g2, 'b5'), ack(carol, g2, 'delivered', 5)]);
 
+    // Reactions and stars, replaced, removed and undone, some at once; a reply; a reacted, starred message deleted.
+    const onMessage = (messageId: string, what: 'reaction' | 'star') => `/v1/conversations/${g2}/messages/${messageId}/${what}`;
+    const kept = await send(erin, g2, 'react to me');
+    const gone = await send(alice, g2, 'to be deleted');
+    await call('PUT', onMessage(kept.messageId, 'reaction'), alice, { emoji: '👍' });
+    await Promise.all([
+      call('PUT', onMessage(kept.messageId, 'reaction'), alice, { emoji: '❤️' }),
+      call('PUT', onMessage(kept.messageId, 'reaction'), erin, { emoji: '😂' }),
+      call('PUT', onMessage(kept.messageId, 'star'), alice),
+      call('PUT', onMessage(kept.messageId, 'star'), erin),
+      call('PUT', onMessage(gone.messageId, 'reaction'), carol, { emoji: '🎉' }),
+      call('PUT', onMessage(gone.messageId, 'star'), carol),
+    ]);
+    await call('DELETE', onMessage(kept.messageId, 'reaction'), erin);
+    await call('DELETE', onMessage(kept.messageId, 'star'), erin);
+    await call('POST', '/v1/messages', carol, { clientMsgId: `rebuild-${counter++}`, to: { groupId: g2 }, kind: 'text', body: 'reply', replyTo: kept.messageId }, 201);
+    await call('DELETE', `/v1/conversations/${g2}/messages/${gone.messageId}?for=everyone`, alice);
+
     // A direct chat alongside.
     const direct = await sendText(api, alice, erin, 'direct');
     await ack(erin, direct.conversationId, 'read', 1);
@@ -167,7 +186,10 @@ describe('group read models: live projection equals a rebuild', () => {
 
   it('wrote the history it meant to', () => {
     expect(live.groups).toHaveLength(2);
-    expect(live.messages).toHaveLength(7 + 5 + 1 + 2);
+    expect(live.messages).toHaveLength(7 + 5 + 3 + 1 + 2);
+    // alice's ❤️ and star stay; erin's were undone; carol's went with the deleted message.
+    expect((live.message_reactions as { emoji: string }[]).map((r) => r.emoji)).toEqual(['❤️']);
+    expect(live.starred_messages).toHaveLength(1);
     // g1: alice, bob (twice: removed and back), carol, dave; g2: erin, alice, bob, carol.
     expect(live.group_memberships).toHaveLength(5 + 4);
     expect(live.receipt_history.length).toBeGreaterThan(10);
@@ -188,7 +210,7 @@ describe('group read models: live projection equals a rebuild', () => {
 
   it('brought no erased body back: no row of any read model holds it', () => {
     expect(JSON.stringify(live)).not.toContain(ERASED);
-    expect((live.messages as { erased: boolean }[]).filter((m) => m.erased)).toHaveLength(2);
+    expect((live.messages as { erased: boolean }[]).filter((m) => m.erased)).toHaveLength(3);
   });
 
   it('rebuilding one event per batch gives identical rows too', async () => {

@@ -29,6 +29,10 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
   MessageDeleted: { messageId: true, conversationId: true, seq: true, senderId: true, at: true, deletedAt: true, forEveryone: true },
   MessageExpired: { messageId: true, conversationId: true, seq: true, senderId: true, expiresAt: true, expiredAt: true },
   DisappearingTimerSet: { conversationId: true, by: true, seconds: true, at: true },
+  // The emoji stays behind: what a user felt about a message is theirs, like its body.
+  MessageReacted: { messageId: true, conversationId: true, seq: true, userId: true, at: true },
+  MessageStarred: { messageId: true, conversationId: true, seq: true, userId: true, at: true },
+  MessageUnstarred: { messageId: true, conversationId: true, seq: true, userId: true, at: true },
   GroupChanged: {
     groupId: true,
     by: true,

@@ -8,9 +8,18 @@ import { MessageLifecycleHandler } from '../../commands/src/message-lifecycle.ha
 import { DisappearingHandler } from '../../commands/src/disappearing.handler.js';
 import { SendMessageHandler } from '../../commands/src/send-message.handler.js';
 import { DeleteMessageQueryDto, DisappearingTimerDto, EditMessageDto } from '../../protocol/src/dto/message-lifecycle.dto.js';
+import { ReactionDto } from '../../protocol/src/dto/reaction.dto.js';
 import { ReceiptDto } from '../../protocol/src/dto/receipt.dto.js';
 import { ApiErrors } from '../../protocol/src/openapi/errors.js';
-import { DeletedMessageResponse, DisappearingTimerResponse, EditedMessageResponse, EmptyResponse, SentMessageResponse } from '../../protocol/src/openapi/responses.js';
+import {
+  DeletedMessageResponse,
+  DisappearingTimerResponse,
+  EditedMessageResponse,
+  EmptyResponse,
+  ReactionResponse,
+  SentMessageResponse,
+  StarResponse,
+} from '../../protocol/src/openapi/responses.js';
 import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 
 @ApiTags('messages')
@@ -61,6 +70,38 @@ export class MessagesController {
   @ApiErrors(400, 401, 403, 404)
   setDisappearing(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Body() body: DisappearingTimerDto) {
     return this.disappearing.set(user.userId, conversationId, body.seconds);
+  }
+
+  @Put('conversations/:conversationId/messages/:messageId/reaction')
+  @ApiOperation({ summary: 'React to a message with one emoji, replacing your earlier reaction' })
+  @ApiOkResponse({ type: ReactionResponse, description: 'MessageReacted is durably appended (the same reaction again records nothing)' })
+  @ApiErrors(400, 401, 403, 404, 409)
+  react(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Param('messageId') messageId: string, @Body() body: ReactionDto) {
+    return this.lifecycle.react(user.userId, conversationId, messageId, body.emoji);
+  }
+
+  @Delete('conversations/:conversationId/messages/:messageId/reaction')
+  @ApiOperation({ summary: 'Remove your reaction to a message' })
+  @ApiOkResponse({ type: ReactionResponse, description: 'removed (emoji null; when there was none, nothing is recorded)' })
+  @ApiErrors(401, 403, 404, 409)
+  unreact(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Param('messageId') messageId: string) {
+    return this.lifecycle.react(user.userId, conversationId, messageId, null);
+  }
+
+  @Put('conversations/:conversationId/messages/:messageId/star')
+  @ApiOperation({ summary: 'Star a message you can see (only your own devices are told)' })
+  @ApiOkResponse({ type: StarResponse, description: 'starred (a repeat records nothing)' })
+  @ApiErrors(401, 404, 409)
+  star(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Param('messageId') messageId: string) {
+    return this.lifecycle.star(user.userId, conversationId, messageId, true);
+  }
+
+  @Delete('conversations/:conversationId/messages/:messageId/star')
+  @ApiOperation({ summary: 'Unstar a message' })
+  @ApiOkResponse({ type: StarResponse, description: 'unstarred (a repeat records nothing)' })
+  @ApiErrors(401, 404, 409)
+  unstar(@CurrentPrincipal() user: Principal, @Param('conversationId') conversationId: string, @Param('messageId') messageId: string) {
+    return this.lifecycle.star(user.userId, conversationId, messageId, false);
   }
 
   @Post('conversations/:conversationId/receipts')

@@ -24,7 +24,7 @@ export interface ChangedMessage {
   seq: number;
 }
 
-/** Edits, deletions and expiries of messages, in the conversation's own stream (one order with its sends). */
+/** Edits, deletions, expiries, reactions and stars of messages, in the conversation's own stream (one order with its sends). */
 export class MessageLifecycleHandler {
   constructor(
     private readonly aggregates: AggregateStore,
@@ -56,6 +56,17 @@ export class MessageLifecycleHandler {
   async deleteForMe(userId: string, conversationId: string, messageId: string): Promise<ChangedMessage> {
     const { seq } = await this.decideCommand(conversationId, { type: 'DeleteForMe', messageId, userId, now: this.clock.now() });
     return { messageId, seq };
+  }
+
+  /** Sets (or with null removes) the user's one reaction to the message. */
+  async react(userId: string, conversationId: string, messageId: string, emoji: string | null): Promise<ChangedMessage & { emoji: string | null }> {
+    const { seq } = await this.decideCommand(conversationId, { type: 'React', messageId, userId, emoji, now: this.clock.now() });
+    return { messageId, seq, emoji };
+  }
+
+  async star(userId: string, conversationId: string, messageId: string, starred: boolean): Promise<ChangedMessage & { starred: boolean }> {
+    const { seq } = await this.decideCommand(conversationId, { type: starred ? 'Star' : 'Unstar', messageId, userId, now: this.clock.now() });
+    return { messageId, seq, starred };
   }
 
   /**

@@ -13,6 +13,9 @@ export const CONVERSATION_EVENT_TYPES: EventTypeSet<ConversationEvent['type']> =
   MessageDeleted: true,
   MessageHidden: true,
   MessageExpired: true,
+  MessageReacted: true,
+  MessageStarred: true,
+  MessageUnstarred: true,
   UserBlocked: true,
   UserUnblocked: true,
   DisappearingTimerSet: true,
@@ -25,6 +28,9 @@ export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
   MessageHidden: true,
   MessageExpired: true,
   DisappearingTimerSet: true,
+  MessageReacted: true,
+  MessageStarred: true,
+  MessageUnstarred: true,
 };
 export const RECEIPT_EVENT_TYPES: EventTypeSet<ReceiptEvent['type']> = { MessageDelivered: true, MessageRead: true };
 export const USER_EVENT_TYPES: EventTypeSet<UserEvent['type']> = { UserRegistered: true, DeviceLoggedIn: true, DeviceLoggedOut: true, ProfileUpdated: true };

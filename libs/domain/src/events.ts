@@ -53,7 +53,6 @@ export type MessageDeleted = Event<'MessageDeleted', MessageFact & { senderId: s
 export type MessageHidden = Event<'MessageHidden', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
 /** Its disappearing-messages time came: erased like a deletion for everyone, by no user (the expiry job records it). */
 export type MessageExpired = Event<'MessageExpired', MessageFact & { senderId: string; expiresAt: string; expiredAt: string }>;
-export type MessageLifecycleEvent = MessageEdited | MessageDeleted | MessageHidden | MessageExpired;
 
 /** Disappearing messages: off (0), 24 hours, 7 days or 90 days. */
 export const DISAPPEARING_TIMERS = [0, 86_400, 604_800, 7_776_000] as const;
@@ -63,6 +62,19 @@ export type DisappearingTimerSet = Event<
   'DisappearingTimerSet',
   { conversationId: string; by: string; seconds: DisappearingTimer; at: string; /** The conversation's participants or members: who is told. */ audience: string[] }
 >;
+/** A user's reaction to a message, replacing their earlier one; `emoji` null removes it. Everyone who can see the message is told. */
+export type MessageReacted = Event<'MessageReacted', MessageFact & { userId: string; emoji: string | null; at: string }>;
+/** A user starred or unstarred a message: a bookmark of their own, only their devices are told. */
+export type MessageStarred = Event<'MessageStarred', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
+export type MessageUnstarred = Event<'MessageUnstarred', { messageId: string; conversationId: string; seq: number; userId: string; at: string }>;
+export type MessageLifecycleEvent =
+  | MessageEdited
+  | MessageDeleted
+  | MessageHidden
+  | MessageExpired
+  | MessageReacted
+  | MessageStarred
+  | MessageUnstarred;
 
 export type ReceiptKind = 'delivered' | 'read';
 

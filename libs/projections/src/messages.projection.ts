@@ -1,14 +1,16 @@
 import type { EntityManager } from 'typeorm';
+import type { StoredEvent } from '../../event-store/src/event-store.port.js';
+import type { MessageReacted, MessageStarred, MessageUnstarred } from '../../domain/src/events.js';
 import { HandledBy, Projection, unnestRows } from './projection.js';
 
 /**
  * Conversation history: every message once, keyed by (conversation, seq), with its edit and
- * deletion; and the messages each user deleted for themselves. A deleted message keeps its row,
- * as a tombstone with no body.
+ * deletion; the messages each user deleted for themselves; reactions; each user's stars. A
+ * deleted message keeps its row, as a tombstone with no body, and loses its reactions and stars.
  */
 export class MessagesProjection implements Projection {
   readonly name = 'messages';
-  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'MessageHidden', 'MessageExpired'] as const;
+  readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'MessageHidden', 'MessageExpired', 'MessageReacted', 'MessageStarred', 'MessageUnstarred'] as const;
 
   async apply(db: EntityManager, events: HandledBy<MessagesProjection>[]): Promise<void> {
     const sent = events.filter((e) => e.type === 'MessageSent');
@@ -32,6 +34,9 @@ export class MessagesProjection implements Projection {
         rows.params,
       );
     }
+    // Before deletions and hides: the domain refuses reactions and stars after those, so they come earlier in the log.
+    await applyReactions(db, events.filter((e) => e.type === 'MessageReacted'));
+    await applyStars(db, events.filter((e) => e.type === 'MessageStarred' || e.type === 'MessageUnstarred'));
     // Rare next to sends: one statement each, in log order (a later edit wins; a deletion follows every edit).
     for (const event of events) {
       if (event.type === 'MessageEdited') {
@@ -42,16 +47,76 @@ export class MessagesProjection implements Projection {
           event.data.deletedAt,
           event.data.deletedBy,
         ]);
+        await dropReactionsAndStars(db, event.data.messageId);
       } else if (event.type === 'MessageExpired') {
         // A tombstone like a deletion's, by no one: `expires_at` says why it is erased.
         await db.query('UPDATE messages SET body = NULL, erased = true WHERE message_id = $1', [event.data.messageId]);
+        await dropReactionsAndStars(db, event.data.messageId);
       } else if (event.type === 'MessageHidden') {
         await db.query('INSERT INTO hidden_messages (user_id, conversation_id, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
           event.data.userId,
           event.data.conversationId,
           event.data.seq,
         ]);
+        await db.query('DELETE FROM starred_messages WHERE user_id = $1 AND message_id = $2', [event.data.userId, event.data.messageId]);
       }
     }
+  }
+}
+
+/** Nothing of an erased message is kept: its reactions and stars go with it. */
+async function dropReactionsAndStars(db: EntityManager, messageId: string): Promise<void> {
+  await db.query('DELETE FROM message_reactions WHERE message_id = $1', [messageId]);
+  await db.query('DELETE FROM starred_messages WHERE message_id = $1', [messageId]);
+}
+
+/** The last of each key's events in the batch: only the final state is written. */
+function lastByKey<E>(events: E[], key: (event: E) => string): E[] {
+  return [...new Map(events.map((event) => [key(event), event])).values()];
+}
+
+/** One upsert for reactions set, one delete for reactions removed. */
+async function applyReactions(db: EntityManager, events: StoredEvent<MessageReacted>[]): Promise<void> {
+  if (events.length === 0) return;
+  const last = lastByKey(events, (e) => `${e.data.messageId}\u0000${e.data.userId}`);
+  const set = last.filter((e) => e.data.emoji !== null);
+  const removed = last.filter((e) => e.data.emoji === null);
+  if (set.length > 0) {
+    const rows = unnestRows(
+      [{ name: 'message_id', type: 'text' }, { name: 'user_id', type: 'text' }, { name: 'emoji', type: 'text' }, { name: 'reacted_at', type: 'timestamptz' }],
+      set.map(({ data: r }) => ({ message_id: r.messageId, user_id: r.userId, emoji: r.emoji, reacted_at: r.at })),
+    );
+    await db.query(
+      `INSERT INTO message_reactions (message_id, user_id, emoji, reacted_at) ${rows.sql}
+       ON CONFLICT (message_id, user_id) DO UPDATE SET emoji = excluded.emoji, reacted_at = excluded.reacted_at`,
+      rows.params,
+    );
+  }
+  if (removed.length > 0) {
+    await db.query('DELETE FROM message_reactions r USING unnest($1::text[], $2::text[]) AS t(message_id, user_id) WHERE r.message_id = t.message_id AND r.user_id = t.user_id', [
+      removed.map((e) => e.data.messageId),
+      removed.map((e) => e.data.userId),
+    ]);
+  }
+}
+
+/** One upsert for stars, one delete for unstars; a star's log position orders the user's list. */
+async function applyStars(db: EntityManager, events: StoredEvent<MessageStarred | MessageUnstarred>[]): Promise<void> {
+  if (events.length === 0) return;
+  const last = lastByKey(events, (e) => `${e.data.userId}\u0000${e.data.messageId}`);
+  const stars = last.filter((e) => e.type === 'MessageStarred');
+  const unstars = last.filter((e) => e.type === 'MessageUnstarred');
+  if (stars.length > 0) {
+    const rows = unnestRows(
+      [{ name: 'user_id', type: 'text' }, { name: 'message_id', type: 'text' }, { name: 'position', type: 'bigint' }, { name: 'starred_at', type: 'timestamptz' }],
+      stars.map((e) => ({ user_id: e.data.userId, message_id: e.data.messageId, position: e.globalPosition.toString(), starred_at: e.data.at })),
+    );
+    await db.query(`INSERT INTO starred_messages (user_id, message_id, position, starred_at) ${rows.sql} ON CONFLICT DO NOTHING`, rows.params);
+  }
+  if (unstars.length > 0) {
+    await db.query('DELETE FROM starred_messages s USING unnest($1::text[], $2::text[]) AS t(user_id, message_id) WHERE s.user_id = t.user_id AND s.message_id = t.message_id', [
+      unstars.map((e) => e.data.userId),
+      unstars.map((e) => e.data.messageId),
+    ]);
   }
 }

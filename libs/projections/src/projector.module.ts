@@ -53,7 +53,9 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
             metrics.eventsProjected.inc(count);
             metrics.projectorPosition.set(Number(position));
           },
-          onRetry: (error, attempt, retryInMs) => runtime.logger.warn({ err: error, attempt, retryInMs }, 'projector lost the database or the event log; resuming from its checkpoints'),
+          // One lost connection is routine (the database stopping with us on Ctrl-C, a failover); a loss that lasts is not.
+          onRetry: (error, attempt, retryInMs) =>
+            runtime.logger[attempt === 1 ? 'info' : 'warn']({ err: error, attempt, retryInMs }, 'projector lost the database or the event log; resuming from its checkpoints'),
         }),
     },
     ProjectorLifecycle,

@@ -9,6 +9,9 @@ export const FEED_EVENT_TYPES = [
   'MessageHidden',
   'MessageExpired',
   'DisappearingTimerSet',
+  'MessageReacted',
+  'MessageStarred',
+  'MessageUnstarred',
   'MessageDelivered',
   'MessageRead',
   'ProfileUpdated',
@@ -101,6 +104,18 @@ export function feedDeliveryOf(event: LoggedEvent): FeedDelivery {
     case 'MessageHidden': {
       const h = event.data;
       return delivery({ type: 'message_hidden', conversationId: h.conversationId, messageId: h.messageId, seq: h.seq, at: h.at }, everyone([h.userId]));
+    }
+    case 'MessageReacted': {
+      const r = event.data;
+      const payload = { type: 'message_reacted', conversationId: r.conversationId, messageId: r.messageId, seq: r.seq, userId: r.userId, emoji: r.emoji, at: r.at };
+      return delivery(payload, everyone(r.audience));
+    }
+    case 'MessageStarred':
+    case 'MessageUnstarred': {
+      // A star is private: only the user's own devices learn of it.
+      const s = event.data;
+      const type = event.type === 'MessageStarred' ? 'message_starred' : 'message_unstarred';
+      return delivery({ type, conversationId: s.conversationId, messageId: s.messageId, seq: s.seq, at: s.at }, everyone([s.userId]));
     }
     case 'MessageDelivered':
     case 'MessageRead': {

@@ -25,6 +25,30 @@ export interface MessageView {
   expiresAt?: string;
 }
 
+/** The start of a replied-to message, as history shows it beside the reply. */
+export interface QuoteView {
+  messageId: string;
+  seq: number;
+  senderId: string;
+  kind: string;
+  /** Its first 100 characters; null once erased. */
+  body: string | null;
+  mediaId: string | null;
+  /** Present once the quoted message is deleted for everyone: the quote is its tombstone. */
+  erased?: true;
+}
+
+export interface ReactionView {
+  userId: string;
+  emoji: string;
+}
+
+/** History's message: what the feed's `message` frame holds, plus what changes after sending (computed when read, never stored in frames). */
+export interface HistoryMessageView extends MessageView {
+  quote: QuoteView | null;
+  reactions: ReactionView[];
+}
+
 /** A stored message, from an event (times as strings) or a row (times as dates). */
 export type MessageFields = Omit<MessageView, 'status' | 'sentAt' | 'erased' | 'editedAt' | 'deletedAt' | 'deletedBy' | 'expiresAt'> & {
   sentAt: string | Date;

@@ -3,7 +3,7 @@ import { readReceiptsHiddenSql } from './privacy.sql.js';
 import { visibleTo } from '../../read-models/src/sql/visibility.js';
 import { assertCanRead, RECIPIENT_WATERMARKS, VISIBLE_TO_CALLER } from './visibility.js';
 import type { LastMessage } from '../../read-models/src/tables.js';
-import { messageStatus, messageView, MessageView } from '../../protocol/src/views.js';
+import { HistoryMessageView, messageStatus, messageView, ReactionView } from '../../protocol/src/views.js';
 
 export interface ConversationSummary {
   conversationId: string;
@@ -25,10 +25,64 @@ interface MessageRowFields {
   edited_at: Date | null; deleted_at: Date | null; deleted_by: string | null; erased: boolean; expires_at: Date | null;
 }
 
+interface HistoryRow extends MessageRowFields {
+  min_delivered: number | null; min_read: number | null; reactions: ReactionView[];
+  quote_message_id: string | null; quote_seq: number; quote_sender_id: string; quote_kind: string; quote_body: string | null;
+  quote_media_id: string | null; quote_erased: boolean;
+}
+
+/** How much of a replied-to message history quotes. */
+const QUOTE_CHARACTERS = 100;
+
+/**
+ * History's columns for messages `m`, over `historyJoins`: the sender's ticks (in a direct chat
+ * where either side turned read receipts off, the sender never sees "read"), the start of the
+ * message replied to (a join: never stored, so an edit or a deletion shows at once), the reactions.
+ */
+const HISTORY_SELECT = `
+  SELECT m.*, w.min_delivered, CASE WHEN ${readReceiptsHiddenSql('m.conversation_id')} THEN 0 ELSE w.min_read END AS min_read,
+         q.message_id AS quote_message_id, q.seq AS quote_seq, q.sender_id AS quote_sender_id, q.kind AS quote_kind,
+         left(q.body, ${QUOTE_CHARACTERS}) AS quote_body, q.media_id AS quote_media_id, q.erased AS quote_erased,
+         coalesce((SELECT json_agg(json_build_object('userId', r.user_id, 'emoji', r.emoji) ORDER BY r.reacted_at, r.user_id)
+                     FROM message_reactions r WHERE r.message_id = m.message_id), '[]') AS reactions`;
+const historyJoins = (viewer: string) => `
+  LEFT JOIN LATERAL (${RECIPIENT_WATERMARKS}) w ON m.sender_id = ${viewer}
+  LEFT JOIN messages q ON q.conversation_id = m.conversation_id AND q.message_id = m.reply_to`;
+
+function historyView(r: HistoryRow, viewerId: string): HistoryMessageView {
+  const message = messageView(
+    {
+      messageId: r.message_id, conversationId: r.conversation_id, seq: r.seq, senderId: r.sender_id, kind: r.kind,
+      body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at, erased: r.erased,
+      editedAt: r.edited_at?.toISOString() ?? null, deletedAt: r.deleted_at?.toISOString() ?? null, deletedBy: r.deleted_by,
+      expiresAt: r.expires_at,
+    },
+    viewerId,
+    messageStatus(r.seq, r.min_delivered ?? 0, r.min_read ?? 0),
+  );
+  const quote = r.quote_message_id === null ? null : {
+    messageId: r.quote_message_id, seq: r.quote_seq, senderId: r.quote_sender_id, kind: r.quote_kind, body: r.quote_body,
+    mediaId: r.quote_media_id, ...(r.quote_erased ? { erased: true as const } : {}),
+  };
+  return { ...message, quote, reactions: r.reactions };
+}
+
 export interface HistoryPage {
   beforeSeq?: number;
   afterSeq?: number;
   limit?: number;
+}
+
+export interface StarredPage {
+  /** A `cursor` of the previous page: only stars older than it. */
+  before?: string;
+  limit?: number;
+}
+
+export interface StarredMessage {
+  cursor: string;
+  starredAt: string;
+  message: HistoryMessageView;
 }
 
 /** Read side of conversations: the inbox and message history, from the projections' tables. */
@@ -66,7 +120,7 @@ export class ConversationsQuery {
     }));
   }
 
-  async history(userId: string, conversationId: string, page: HistoryPage): Promise<MessageView[]> {
+  async history(userId: string, conversationId: string, page: HistoryPage): Promise<HistoryMessageView[]> {
     await assertCanRead(this.db, userId, conversationId);
     const limit = page.limit ?? 50;
     const conditions = [
@@ -78,27 +132,32 @@ export class ConversationsQuery {
     if (page.afterSeq !== undefined) conditions.push(`m.seq > $${params.push(page.afterSeq)}`);
     if (page.beforeSeq !== undefined) conditions.push(`m.seq < $${params.push(page.beforeSeq)}`);
     const newestFirst = page.afterSeq === undefined;
-    // In a direct chat where either side turned read receipts off, the sender never sees "read".
-    const rows: (MessageRowFields & { min_delivered: number | null; min_read: number | null })[] = await this.db.query(
-      `SELECT m.*, w.min_delivered, CASE WHEN ${readReceiptsHiddenSql('m.conversation_id')} THEN 0 ELSE w.min_read END AS min_read
-       FROM messages m
-       LEFT JOIN LATERAL (${RECIPIENT_WATERMARKS}) w ON m.sender_id = $2
+    const rows: HistoryRow[] = await this.db.query(
+      `${HISTORY_SELECT}
+       FROM messages m ${historyJoins('$2')}
        WHERE ${conditions.join(' AND ')}
        ORDER BY m.seq ${newestFirst ? 'DESC' : 'ASC'} LIMIT $${params.push(limit)}`,
       params,
     );
     if (newestFirst) rows.reverse();
-    return rows.map((r) =>
-      messageView(
-        {
-          messageId: r.message_id, conversationId: r.conversation_id, seq: r.seq, senderId: r.sender_id, kind: r.kind,
-          body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at, erased: r.erased,
-          editedAt: r.edited_at?.toISOString() ?? null, deletedAt: r.deleted_at?.toISOString() ?? null, deletedBy: r.deleted_by,
-          expiresAt: r.expires_at,
-        },
-        userId,
-        messageStatus(r.seq, r.min_delivered ?? 0, r.min_read ?? 0),
-      ),
+    return rows.map((r) => historyView(r, userId));
+  }
+
+  /**
+   * The user's starred messages, newest star first, in history's shape. A star needs the message
+   * to be visible to the user and goes when it is deleted (for everyone, or for the user), so
+   * every row is one the user may read.
+   */
+  async starred(userId: string, page: StarredPage): Promise<StarredMessage[]> {
+    const params: unknown[] = [userId];
+    const before = page.before === undefined ? '' : `AND s.position < $${params.push(page.before)}`;
+    const rows: (HistoryRow & { position: string; starred_at: Date })[] = await this.db.query(
+      `${HISTORY_SELECT}, s.position, s.starred_at
+       FROM starred_messages s JOIN messages m ON m.message_id = s.message_id ${historyJoins('$1')}
+       WHERE s.user_id = $1 ${before}
+       ORDER BY s.position DESC LIMIT $${params.push(page.limit ?? 50)}`,
+      params,
     );
+    return rows.map((r) => ({ cursor: r.position, starredAt: r.starred_at.toISOString(), message: historyView(r, userId) }));
   }
 }

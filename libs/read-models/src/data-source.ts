@@ -7,8 +7,18 @@ import { GroupAddPrivacy1766000000001 } from './migrations/1766000000001-group-a
 import { People1764000000001 } from './migrations/1764000000001-people.js';
 import { MessageLifecycle1767000000000 } from './migrations/1767000000000-message-lifecycle.js';
 import { Disappearing1767000000003 } from './migrations/1767000000003-disappearing.js';
+import { ReactionsStars1767000000001 } from './migrations/1767000000001-reactions-stars.js';
 
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000, GroupAddPrivacy1766000000001, MessageLifecycle1767000000000, Disappearing1767000000003];
+export const READ_MODEL_MIGRATIONS = [
+  InitialReadModels1764000000000,
+  People1764000000001,
+  AnalyticsCheckpoints1765000000000,
+  FeedFramesAsText1766000000000,
+  GroupAddPrivacy1766000000001,
+  MessageLifecycle1767000000000,
+  ReactionsStars1767000000001,
+  Disappearing1767000000003,
+];
 
 /** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */
 export function createReadModelDataSource(url: string, poolSize = 20, searchPath?: string): DataSource {

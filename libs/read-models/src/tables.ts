@@ -6,7 +6,7 @@
 export const PROJECTION_TABLES = {
   users: ['users', 'devices', 'profiles'],
   groups: ['groups', 'group_members', 'group_memberships'],
-  messages: ['messages', 'hidden_messages'],
+  messages: ['messages', 'hidden_messages', 'message_reactions', 'starred_messages'],
   inbox: ['conversation_members', 'disappearing_timers'],
   receipts: ['receipt_history'],
   feed: ['feed_events', 'feed_items'],

@@ -64,7 +64,7 @@ export function decideChangeBlock(command: ChangeBlock, state: DirectConversatio
   return blocking ? [{ type: 'UserUnblocked', data }] : [];
 }
 
-/** Edits and deletions in a direct chat: both participants see every message; a block stops edits, not deletions. */
+/** Edits, deletions, reactions and stars in a direct chat: both participants see every message; a block stops edits and reactions, not deletions or stars. */
 export function decideDirectLifecycle(command: LifecycleCommand, state: DirectConversation, conversationId: string, windows: LifecycleWindows): MessageLifecycleEvent[] {
   const participants: string[] = state.participants ?? [];
   const participant = participants.includes(command.userId);
@@ -94,10 +94,10 @@ export function evolveDirectConversation(state: DirectConversation, event: Conve
   if (event.type === 'MessageSent') {
     state.participants ??= [event.data.senderId, event.data.recipientIds[0]].sort() as [string, string];
     recordMessage(state.log, event);
-  } else if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden' || event.type === 'MessageExpired') {
-    recordLifecycle(state.log, event);
   } else if (event.type === 'DisappearingTimerSet') {
     recordTimer(state.log, event);
+  } else if (event.type !== 'UserBlocked' && event.type !== 'UserUnblocked') {
+    recordLifecycle(state.log, event);
   } else {
     state.participants ??= [event.data.userId, event.data.blockedUserId].sort() as [string, string];
     if (event.type === 'UserBlocked') state.blockers.add(event.data.userId);

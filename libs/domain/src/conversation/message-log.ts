@@ -8,7 +8,10 @@ import {
   MessageHidden,
   MessageKind,
   MessageLifecycleEvent,
+  MessageReacted,
   MessageSent,
+  MessageStarred,
+  MessageUnstarred,
 } from '../events.js';
 
 /** Message bodies are opaque (maybe ciphertext) but bounded. */
@@ -37,6 +40,10 @@ export interface LoggedMessage {
   expiresAt: string | null;
   /** Users who deleted it for themselves. */
   hiddenFor: Set<string>;
+  /** Each user's reaction (one emoji), by user id. */
+  reactions: Map<string, string>;
+  /** Users who starred it. */
+  starredBy: Set<string>;
 }
 
 export interface SentMessage {
@@ -72,20 +79,26 @@ export function earlierSend(log: MessageLog, draft: MessageDraft): SentMessage |
   return log.sends.get(sendKey(draft.senderId, draft.clientMsgId));
 }
 
-/** Checks the draft against the log and numbers it: the next seq, with no gaps. */
+/**
+ * Checks the draft against the log and numbers it: the next seq, with no gaps. `senderSees`
+ * tells whether the sender could see the message at a seq (in a group: a membership covering it).
+ */
 export function decideMessage(
   log: MessageLog,
   draft: MessageDraft,
   conversationType: 'direct' | 'group',
   recipientIds: string[],
+  senderSees: (seq: number) => boolean = () => true,
 ): SendDecision {
   const earlier = earlierSend(log, draft);
   if (earlier) return { duplicateOf: earlier };
   if (draft.body !== null && Buffer.byteLength(draft.body, 'utf8') > MAX_BODY_BYTES) {
     throw new DomainError('too_large', 'body_too_large', `body is larger than ${MAX_BODY_BYTES} bytes`);
   }
-  if (draft.replyTo !== null && !log.messages.has(draft.replyTo)) {
-    throw notFound('reply_target_not_found', 'replyTo names no message of this conversation');
+  const quoted = draft.replyTo === null ? null : log.messages.get(draft.replyTo);
+  // A message the sender never saw, or deleted for themselves, is answered as if it did not exist.
+  if (quoted !== null && (quoted === undefined || quoted.hiddenFor.has(draft.senderId) || !senderSees(quoted.seq))) {
+    throw notFound('reply_target_not_found', 'replyTo names no message of this conversation that you can see');
   }
   const sent: SentMessage = { messageId: draft.messageId, conversationId: draft.conversationId, seq: log.lastSeq + 1, sentAt: draft.now.toISOString() };
   const event: MessageSent = {
@@ -114,7 +127,8 @@ export function decideMessage(
 export function recordMessage(log: MessageLog, { data }: MessageSent): void {
   log.lastSeq = data.seq;
   log.messages.set(data.messageId, {
-    seq: data.seq, senderId: data.senderId, kind: data.kind, sentAt: data.sentAt, deleted: data.erased === true, expiresAt: data.expiresAt, hiddenFor: new Set(),
+    seq: data.seq, senderId: data.senderId, kind: data.kind, sentAt: data.sentAt, deleted: data.erased === true, expiresAt: data.expiresAt,
+    hiddenFor: new Set(), reactions: new Map(), starredBy: new Set(),
   });
   log.senders[data.seq - 1] = data.senderId;
   log.sends.set(sendKey(data.senderId, data.clientMsgId), {
@@ -142,7 +156,10 @@ export const DEFAULT_LIFECYCLE_WINDOWS: LifecycleWindows = { editMs: 15 * 60_000
 export type LifecycleCommand =
   | { type: 'EditMessage'; messageId: string; userId: string; body: string; now: Date }
   | { type: 'DeleteForEveryone'; messageId: string; userId: string; now: Date }
-  | { type: 'DeleteForMe'; messageId: string; userId: string; now: Date };
+  | { type: 'DeleteForMe'; messageId: string; userId: string; now: Date }
+  /** `emoji` null removes the user's reaction. */
+  | { type: 'React'; messageId: string; userId: string; emoji: string | null; now: Date }
+  | { type: 'Star' | 'Unstar'; messageId: string; userId: string; now: Date };
 
 /** What the conversation says about the user and the message, for the rules below. */
 export interface LifecycleContext {
@@ -164,8 +181,9 @@ export function loggedMessage(log: MessageLog, messageId: string): LoggedMessage
 }
 
 /**
- * Edits and deletions, the same for direct chats and groups. Repeating a deletion changes
- * nothing and records nothing; editing a deleted message is refused.
+ * Edits, deletions, reactions and stars, the same for direct chats and groups. Asking for the
+ * state a message already has (a repeated deletion, the same reaction, a second star) records
+ * nothing; editing, reacting to or starring a deleted message is refused.
  */
 export function decideLifecycle(log: MessageLog, command: LifecycleCommand, context: LifecycleContext, windows: LifecycleWindows): MessageLifecycleEvent[] {
   const message = loggedMessage(log, command.messageId);
@@ -199,6 +217,23 @@ export function decideLifecycle(log: MessageLog, command: LifecycleCommand, cont
       const edited: MessageEdited = { type: 'MessageEdited', data: { ...fact, senderId: message.senderId, body: command.body, editedAt: at } };
       return [edited];
     }
+    case 'React': {
+      if (message.deleted) throw new DomainError('conflict', 'message_deleted', 'a deleted message cannot be reacted to');
+      // Reacting writes to the conversation: a former member or a blocked chat may not.
+      if (!context.mayWrite) throw forbidden('not_a_participant', 'you can no longer write in this conversation');
+      if ((message.reactions.get(command.userId) ?? null) === command.emoji) return [];
+      const reacted: MessageReacted = { type: 'MessageReacted', data: { ...fact, userId: command.userId, emoji: command.emoji, at } };
+      return [reacted];
+    }
+    case 'Star':
+    case 'Unstar': {
+      if (message.deleted) throw new DomainError('conflict', 'message_deleted', 'a deleted message cannot be starred');
+      // A star is the user's own bookmark: seeing the message is enough, as a former member too.
+      if (message.starredBy.has(command.userId) === (command.type === 'Star')) return [];
+      const data = { messageId: command.messageId, conversationId: context.conversationId, seq: message.seq, userId: command.userId, at };
+      const starred: MessageStarred | MessageUnstarred = command.type === 'Star' ? { type: 'MessageStarred', data } : { type: 'MessageUnstarred', data };
+      return [starred];
+    }
   }
 }
 
@@ -231,6 +266,27 @@ export function recordTimer(log: MessageLog, event: DisappearingTimerSet): void 
 export function recordLifecycle(log: MessageLog, event: MessageLifecycleEvent): void {
   const message = log.messages.get(event.data.messageId);
   if (!message) return;
-  if (event.type === 'MessageDeleted' || event.type === 'MessageExpired') message.deleted = true;
-  if (event.type === 'MessageHidden') message.hiddenFor.add(event.data.userId);
+  switch (event.type) {
+    case 'MessageDeleted':
+    case 'MessageExpired':
+      // Nothing of a deleted message is kept: its reactions and stars go with it.
+      message.deleted = true;
+      message.reactions.clear();
+      message.starredBy.clear();
+      break;
+    case 'MessageHidden':
+      message.hiddenFor.add(event.data.userId);
+      message.starredBy.delete(event.data.userId);
+      break;
+    case 'MessageReacted':
+      if (event.data.emoji === null) message.reactions.delete(event.data.userId);
+      else message.reactions.set(event.data.userId, event.data.emoji);
+      break;
+    case 'MessageStarred':
+      message.starredBy.add(event.data.userId);
+      break;
+    case 'MessageUnstarred':
+      message.starredBy.delete(event.data.userId);
+      break;
+  }
 }

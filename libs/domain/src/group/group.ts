@@ -195,19 +195,20 @@ export function decideSendGroupMessage(command: SendGroupMessage, state: GroupCo
   if (earlier) return { duplicateOf: earlier };
   requireMember(state, command.senderId);
   const recipients = [...state.members.keys()].filter((id) => id !== command.senderId);
-  return decideMessage(state.log, command, 'group', recipients);
+  return decideMessage(state.log, command, 'group', recipients, (seq) => sawSeq(state, command.senderId, seq));
+}
+
+/** Whether one of the user's memberships covered the message at `seq`. */
+function sawSeq(state: GroupConversation, userId: string, seq: number): boolean {
+  return (state.memberships.get(userId) ?? []).some((r) => seq > r.afterSeq && (r.upToSeq === null || seq <= r.upToSeq));
 }
 
 /** Who could see the message at `seq`: everyone whose membership covered it, former members included. */
 export function audienceOf(state: GroupConversation, seq: number): string[] {
-  const audience: string[] = [];
-  for (const [userId, ranges] of state.memberships) {
-    if (ranges.some((r) => seq > r.afterSeq && (r.upToSeq === null || seq <= r.upToSeq))) audience.push(userId);
-  }
-  return audience;
+  return [...state.memberships.keys()].filter((userId) => sawSeq(state, userId, seq));
 }
 
-/** Edits and deletions in a group: admins may delete any message; only current members may change anything for everyone. */
+/** Edits, deletions, reactions and stars in a group: admins may delete any message; only current members may change anything for everyone. */
 export function decideGroupLifecycle(command: LifecycleCommand, state: GroupConversation, windows: LifecycleWindows): MessageLifecycleEvent[] {
   requireGroup(state);
   const { seq } = loggedMessage(state.log, command.messageId);
@@ -239,15 +240,14 @@ export function evolveGroup(state: GroupConversation, event: GroupEvent): GroupC
     recordMessage(state.log, event);
     return state;
   }
-  if (event.type === 'MessageEdited' || event.type === 'MessageDeleted' || event.type === 'MessageHidden' || event.type === 'MessageExpired') {
-    recordLifecycle(state.log, event);
-    return state;
-  }
   if (event.type === 'DisappearingTimerSet') {
     recordTimer(state.log, event);
     return state;
   }
-  if (event.type !== 'GroupChanged') return state;
+  if (event.type !== 'GroupChanged') {
+    recordLifecycle(state.log, event);
+    return state;
+  }
   const { change, at, groupId, atSeq } = event.data;
   const join = (userId: string, role: GroupRole) => {
     state.members.set(userId, { role, joinedAt: at, order: state.joins++ });

@@ -51,6 +51,34 @@ export class MessageResponse {
   expiresAt?: string;
 }
 
+export class ReactionView {
+  @ApiProperty() userId!: string;
+  @ApiProperty({ example: '👍' }) emoji!: string;
+}
+
+export class QuoteView {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() seq!: number;
+  @ApiProperty() senderId!: string;
+  @ApiProperty({ example: 'text' }) kind!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'its first 100 characters (as it reads now, edits included); null once erased' }) body!: string | null;
+  @ApiProperty({ type: String, nullable: true }) mediaId!: string | null;
+  @ApiProperty({ required: false, enum: [true], description: 'present once the quoted message is deleted for everyone: a tombstone' })
+  erased?: true;
+}
+
+/** A message in history: the feed's message shape plus what history alone shows. */
+export class HistoryMessageResponse extends MessageResponse {
+  @ApiProperty({ type: () => QuoteView, nullable: true, description: 'the message replied to (replyTo), or null' }) quote!: QuoteView | null;
+  @ApiProperty({ type: [ReactionView], description: 'one per user who reacted, oldest reaction first; none on a deleted message' }) reactions!: ReactionView[];
+}
+
+export class StarredMessageResponse {
+  @ApiProperty({ description: 'pass as `before` to get the next (older) page' }) cursor!: string;
+  @ApiProperty(TIME) starredAt!: string;
+  @ApiProperty({ type: () => HistoryMessageResponse }) message!: HistoryMessageResponse;
+}
+
 export class EditedMessageResponse {
   @ApiProperty() messageId!: string;
   @ApiProperty() seq!: number;
@@ -66,6 +94,18 @@ export class DisappearingTimerResponse {
   @ApiProperty() conversationId!: string;
   @ApiProperty({ enum: [0, 86_400, 604_800, 7_776_000], description: 'the timer now: off (0), 24 hours, 7 days or 90 days' }) seconds!: number;
   @ApiProperty({ description: 'false when the conversation had this timer already: nothing was recorded or announced' }) changed!: boolean;
+}
+
+export class ReactionResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() seq!: number;
+  @ApiProperty({ type: String, nullable: true, description: "the caller's reaction now; null once removed", example: '👍' }) emoji!: string | null;
+}
+
+export class StarResponse {
+  @ApiProperty() messageId!: string;
+  @ApiProperty() seq!: number;
+  @ApiProperty({ description: 'whether the caller has the message starred now' }) starred!: boolean;
 }
 
 export class ReceiptEntry {
