@@ -15,12 +15,16 @@ import { createTestDatabase } from '../../../test/support/database.js';
  * Stored fixtures of an older event shape, appended raw to the PostgreSQL store (as the old
  * code wrote them) and read back through UpcastingEventStore on every read path.
  */
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/message-sent-v1.json', import.meta.url), 'utf8')) as {
+interface Fixture {
   streamId: string;
   events: { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[];
-};
+}
+const readFixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Fixture;
+const fixture = readFixture('message-sent-v1.json');
+const fixtureV2 = readFixture('message-sent-v2.json');
 
-const EXPECTED_V2 = [
+/** The fixtures at the current schema (v3). */
+const EXPECTED = [
   {
     messageId: '7d1f6b0e-2b7a-4c55-9a57-0f7f0c1d2a01',
     conversationId: 'dfixtureconversation0000000001',
@@ -35,6 +39,7 @@ const EXPECTED_V2 = [
     mediaId: null,
     replyTo: null,
     forwardOf: null,
+    forwardScore: 0,
     sentAt: '2024-03-01T09:00:00.000Z',
   },
   {
@@ -51,6 +56,7 @@ const EXPECTED_V2 = [
     mediaId: null,
     replyTo: null,
     forwardOf: null,
+    forwardScore: 0,
     sentAt: '2024-03-01T09:00:05.000Z',
   },
 ];
@@ -77,25 +83,25 @@ afterAll(async () => {
 
 const dataOf = (events: StoredEvent[]) => events.filter((e) => e.streamId === streamId).map((e) => e.data);
 
-describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
+describe('UpcastingEventStore over PostgreSQL with stored v1 and v2 fixtures', () => {
   it('the fixtures are stored in the old shape (the raw adapter sees v1)', async () => {
     const stored = await raw.readStream(streamId);
     expect(stored.map((e) => e.data.text)).toEqual(['hello from 2024', 'hi alice']);
     expect(stored.every((e) => !('recipientIds' in e.data))).toBe(true);
   });
 
-  it('readStream upcasts to v2 and says so in the metadata', async () => {
+  it('readStream upcasts to v3 and says so in the metadata', async () => {
     const events = await store.readStream(streamId);
-    expect(events.map((e) => e.data)).toEqual(EXPECTED_V2);
+    expect(events.map((e) => e.data)).toEqual(EXPECTED);
     expect(events.map((e) => e.metadata)).toEqual([
-      { schemaVersion: 2, upcastFrom: 1 },
-      { schemaVersion: 2, upcastFrom: 1 },
+      { schemaVersion: 3, upcastFrom: 1 },
+      { schemaVersion: 3, upcastFrom: 1 },
     ]);
   });
 
   it('readAll upcasts', async () => {
     const events = await store.readAll(fixturePositions[0] - 1n, 10);
-    expect(dataOf(events)).toEqual(EXPECTED_V2);
+    expect(dataOf(events)).toEqual(EXPECTED);
   });
 
   it('subscribeToAll hands upcast events to the handler', async () => {
@@ -111,7 +117,7 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
     });
     await enough;
     await subscription.stop();
-    expect(dataOf(seen)).toEqual(EXPECTED_V2);
+    expect(dataOf(seen)).toEqual(EXPECTED);
   });
 
   it('the domain folds upcast history exactly as current events', async () => {
@@ -122,26 +128,37 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
     expect(state.log.lastSeq).toBe(2);
   });
 
+  it('v2 events gain their forwarding score: a forward counts one hop, an original none', async () => {
+    const id = `${fixtureV2.streamId}-${randomUUID()}`;
+    await raw.append(id, fixtureV2.events, 0);
+    const events = await store.readStream(id);
+    expect(events.map((e) => e.data)).toEqual(fixtureV2.events.map((e, i) => ({ ...e.data, forwardScore: i })));
+    expect(events.map((e) => e.metadata)).toEqual([
+      { schemaVersion: 3, upcastFrom: 2 },
+      { schemaVersion: 3, upcastFrom: 2 },
+    ]);
+  });
+
   it('append stamps the current schema version; such events are read unchanged', async () => {
-    const current = { ...EXPECTED_V2[0], seq: 3, messageId: randomUUID(), body: 'new shape' };
+    const current = { ...EXPECTED[0], seq: 3, messageId: randomUUID(), body: 'new shape' };
     await store.append(streamId, [{ type: 'MessageSent', data: current }, { type: 'GroupChanged', data: { groupId: 'g1' } }], 2);
     const stored = (await raw.readStream(streamId, 2)).map((e) => e.metadata);
-    expect(stored).toEqual([{ schemaVersion: 2 }, { schemaVersion: 1 }]);
+    expect(stored).toEqual([{ schemaVersion: 3 }, { schemaVersion: 1 }]);
     const read = await store.readStream(streamId, 2);
     expect(read[0].data).toEqual(current);
-    expect(read[0].metadata).toEqual({ schemaVersion: 2 });
+    expect(read[0].metadata).toEqual({ schemaVersion: 3 });
   });
 
   it('an unstamped event already in the current shape (written before versions were stamped) passes through', async () => {
     const id = `conversation-unstamped-${randomUUID()}`;
-    const current = { ...EXPECTED_V2[0], recipientIds: ['u-carol'], body: 'current shape, no version' };
+    const current = { ...EXPECTED[0], recipientIds: ['u-carol'], body: 'current shape, no version' };
     await raw.append(id, [{ type: 'MessageSent', data: current }], 0);
     expect((await store.readStream(id))[0].data).toEqual(current);
   });
 
   it('refuses an event newer than the code instead of misreading it', async () => {
     const id = `conversation-future-${randomUUID()}`;
-    await raw.append(id, [{ type: 'MessageSent', data: {}, metadata: { schemaVersion: 3 } }], 0);
+    await raw.append(id, [{ type: 'MessageSent', data: {}, metadata: { schemaVersion: 4 } }], 0);
     await expect(store.readStream(id)).rejects.toThrow(/newer than this code/);
   });
 });
@@ -164,7 +181,7 @@ describe('UpcasterRegistry', () => {
 
   it('the production registry covers every version it declares', () => {
     expect(() => eventUpcasters()).not.toThrow();
-    expect(eventUpcasters().currentVersion('MessageSent')).toBe(2);
+    expect(eventUpcasters().currentVersion('MessageSent')).toBe(3);
   });
 
   it('withUpcasting does not wrap twice', () => {

@@ -6,8 +6,9 @@ import { FeedFramesAsText1766000000000 } from './migrations/1766000000000-feed-f
 import { GroupAddPrivacy1766000000001 } from './migrations/1766000000001-group-add-privacy.js';
 import { People1764000000001 } from './migrations/1764000000001-people.js';
 import { MessageLifecycle1767000000000 } from './migrations/1767000000000-message-lifecycle.js';
+import { Forwards1767000000002 } from './migrations/1767000000002-forwards.js';
 
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000, GroupAddPrivacy1766000000001, MessageLifecycle1767000000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764000000000, People1764000000001, AnalyticsCheckpoints1765000000000, FeedFramesAsText1766000000000, GroupAddPrivacy1766000000001, MessageLifecycle1767000000000, Forwards1767000000002];
 
 /** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */
 export function createReadModelDataSource(url: string, poolSize = 20, searchPath?: string): DataSource {

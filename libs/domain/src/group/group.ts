@@ -1,9 +1,12 @@
 import { DomainError, forbidden, notFound } from '../errors.js';
 import { GroupChange, GroupChanged, GroupEvent, GroupRole, MessageLifecycleEvent } from '../events.js';
 import {
+  decideForward,
   decideLifecycle,
   decideMessage,
   earlierSend,
+  ForwardCopy,
+  ForwardMessage,
   initialMessageLog,
   LifecycleCommand,
   LifecycleWindows,
@@ -13,6 +16,7 @@ import {
   recordLifecycle,
   recordMessage,
   SendDecision,
+  withForwardScore,
 } from '../conversation/message-log.js';
 
 export interface GroupMember {
@@ -192,7 +196,8 @@ export function decideSendGroupMessage(command: SendGroupMessage, state: GroupCo
   if (earlier) return { duplicateOf: earlier };
   requireMember(state, command.senderId);
   const recipients = [...state.members.keys()].filter((id) => id !== command.senderId);
-  return decideMessage(state.log, command, 'group', recipients);
+  const forward = withForwardScore(state.log, command, (seq) => audienceOf(state, seq).includes(command.senderId));
+  return decideMessage(state.log, forward, 'group', recipients);
 }
 
 /** Who could see the message at `seq`: everyone whose membership covered it, former members included. */
@@ -202,6 +207,13 @@ export function audienceOf(state: GroupConversation, seq: number): string[] {
     if (ranges.some((r) => seq > r.afterSeq && (r.upToSeq === null || seq <= r.upToSeq))) audience.push(userId);
   }
   return audience;
+}
+
+/** Forwarding out of a group: whoever could see the message as a member, former members included. */
+export function decideGroupForward(command: ForwardMessage, state: GroupConversation): ForwardCopy {
+  requireGroup(state);
+  const message = state.log.messages.get(command.messageId);
+  return decideForward(state.log, command, message !== undefined && audienceOf(state, message.seq).includes(command.userId));
 }
 
 /** Edits and deletions in a group: admins may delete any message; only current members may change anything for everyone. */
