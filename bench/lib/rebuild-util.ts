@@ -90,8 +90,9 @@ export async function insertMessageEvents(db: pg.Client, total: number, userCoun
                 'mediaId', NULL::text,
                 'replyTo', NULL::text,
                 'forwardOf', NULL::text,
+                'forwardScore', 0,
                 'sentAt', to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
-              '{"schemaVersion": 2}'::jsonb,
+              '{"schemaVersion": 3}'::jsonb,
               s.at
        FROM (SELECT g, ((g - 1) % $4) + 1 AS ci, ((g - 1) / $4) + 1 AS seq,
                     now() - ($5 - g) * interval '10 milliseconds' AS at

@@ -7,7 +7,7 @@ import { startTestSystem, TestSystem } from '../support/system.js';
 
 /** docs/protocol.md, "The live feed": message frames, order, `since` and the offline queue, liveness, idle close. */
 
-const MESSAGE_KEYS = ['body', 'conversationId', 'deletedAt', 'deletedBy', 'editedAt', 'forwardOf', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
+const MESSAGE_KEYS = ['body', 'conversationId', 'deletedAt', 'deletedBy', 'editedAt', 'forwardOf', 'forwardedManyTimes', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
 
 
 
@@ -60,7 +60,7 @@ describe('the live feed', () => {
     ]);
     const expected = {
       messageId: sent.messageId, conversationId: sent.conversationId, seq: 1, senderId: alice.userId, kind: 'text',
-      body: 'hello over http', mediaId: null, replyTo: null, forwardOf: null, sentAt: sent.sentAt, editedAt: null, deletedAt: null, deletedBy: null,
+      body: 'hello over http', mediaId: null, replyTo: null, forwardOf: null, forwardedManyTimes: false, sentAt: sent.sentAt, editedAt: null, deletedAt: null, deletedBy: null,
     };
     for (const [frame, status] of [[forPhone, 'sent'], [forLaptop, 'sent'], [forBob, null]] as const) {
       expect(Object.keys(frame).sort()).toEqual(['cursor', 'message', 'type']);
@@ -91,7 +91,7 @@ describe('the live feed', () => {
       expect(frames.length).toBe(2);
       expect(frames[1].message).toEqual({
         messageId: ack.messageId, conversationId: sent.conversationId, seq: 2, senderId: alice.userId, kind: 'text',
-        body: 'hello over ws', mediaId: null, replyTo: null, forwardOf: null, sentAt: ack.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status,
+        body: 'hello over ws', mediaId: null, replyTo: null, forwardOf: null, forwardedManyTimes: false, sentAt: ack.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status,
       });
     }
   });

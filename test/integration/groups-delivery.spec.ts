@@ -25,7 +25,7 @@ describe('sending to a group', () => {
 
     const expected = {
       messageId: sent.messageId, conversationId: groupId, seq: 1, senderId: alice.userId, kind: 'text', body: 'hello team',
-      mediaId: null, replyTo: null, forwardOf: null, sentAt: sent.sentAt, editedAt: null, deletedAt: null, deletedBy: null,
+      mediaId: null, replyTo: null, forwardOf: null, forwardedManyTimes: false, sentAt: sent.sentAt, editedAt: null, deletedAt: null, deletedBy: null,
     };
     for (const [socket, status] of [[alicePhone, 'sent'], [laptop, 'sent'], [bobSocket, null], [carolSocket, null]] as const) {
       await socket.waitFor(() => groupMessages(socket, groupId).length === 1);

@@ -4,7 +4,7 @@ import { startTestSystem, TestSystem } from '../support/system.js';
 
 /** docs/protocol.md, "Reading": the inbox, message history and presence. */
 
-const MESSAGE_KEYS = ['body', 'conversationId', 'deletedAt', 'deletedBy', 'editedAt', 'forwardOf', 'kind', 'mediaId', 'messageId', 'quote', 'reactions', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
+const MESSAGE_KEYS = ['body', 'conversationId', 'deletedAt', 'deletedBy', 'editedAt', 'forwardOf', 'forwardedManyTimes', 'kind', 'mediaId', 'messageId', 'quote', 'reactions', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
 const LAST_MESSAGE_KEYS = ['body', 'kind', 'messageId', 'senderId', 'sentAt', 'seq'];
 const INBOX_KEYS = ['conversationId', 'lastMessage', 'lastSeq', 'peerUserId', 'title', 'type', 'unreadCount', 'updatedAt'];
 
@@ -233,17 +233,17 @@ describe('GET /v1/conversations/{conversationId}/messages', () => {
     expect(annView.body).toEqual([
       {
         messageId: first.messageId, conversationId: convId, seq: 1, senderId: ben.userId, kind: 'text', body: 'from ben',
-        mediaId: null, replyTo: null, forwardOf: null, sentAt: first.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status: null,
+        mediaId: null, replyTo: null, forwardOf: null, forwardedManyTimes: false, sentAt: first.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status: null,
         quote: null, reactions: [],
       },
       {
         messageId: reply.body.messageId, conversationId: convId, seq: 2, senderId: ann.userId, kind: 'text', body: 'reply from ann',
-        mediaId: null, replyTo: first.messageId, forwardOf: first.messageId, sentAt: reply.body.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status: 'sent',
+        mediaId: null, replyTo: first.messageId, forwardOf: first.messageId, forwardedManyTimes: false, sentAt: reply.body.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status: 'sent',
         quote: { messageId: first.messageId, seq: 1, senderId: ben.userId, kind: 'text', body: 'from ben', mediaId: null }, reactions: [],
       },
       {
         messageId: location.body.messageId, conversationId: convId, seq: 3, senderId: ann.userId, kind: 'location', body: '{"lat":52.5,"lng":13.4}',
-        mediaId: null, replyTo: null, forwardOf: null, sentAt: location.body.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status: 'sent',
+        mediaId: null, replyTo: null, forwardOf: null, forwardedManyTimes: false, sentAt: location.body.sentAt, editedAt: null, deletedAt: null, deletedBy: null, status: 'sent',
         quote: null, reactions: [],
       },
     ]);

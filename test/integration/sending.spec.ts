@@ -122,6 +122,7 @@ describe('POST /v1/messages', () => {
       mediaId: null,
       replyTo: null,
       forwardOf: null,
+      forwardedManyTimes: false,
       editedAt: null,
       deletedAt: null,
       deletedBy: null,

@@ -26,6 +26,7 @@ export function messageSent(conversationId: string, seq: number, senderId: strin
       mediaId: null,
       replyTo: null,
       forwardOf: null,
+      forwardScore: 0,
       sentAt,
     },
   };

@@ -7,7 +7,7 @@ import type { Harness } from './harness.js';
 
 export const GROUP_FRAME_KEYS = ['change', 'cursor', 'groupId', 'type'];
 export const MESSAGE_FRAME_KEYS = ['cursor', 'message', 'type'];
-export const MESSAGE_KEYS = ['body', 'conversationId', 'deletedAt', 'deletedBy', 'editedAt', 'forwardOf', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
+export const MESSAGE_KEYS = ['body', 'conversationId', 'deletedAt', 'deletedBy', 'editedAt', 'forwardOf', 'forwardedManyTimes', 'kind', 'mediaId', 'messageId', 'replyTo', 'senderId', 'sentAt', 'seq', 'status'];
 export const RECEIPT_FRAME_KEYS = ['at', 'conversationId', 'cursor', 'kind', 'type', 'upToSeq', 'userId'];
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -20,6 +20,7 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
     kind: true,
     replyTo: true,
     forwardOf: true,
+    forwardScore: true,
     sentAt: true,
     expiresAt: true,
   },

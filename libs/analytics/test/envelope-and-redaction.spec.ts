@@ -23,7 +23,7 @@ const personal: StoredEvent[] = [
   stored('MessageSent', 'conversation-d1', {
     messageId: 'm1', conversationId: 'd1', conversationType: 'direct', seq: 7, senderId: 'u1', senderDeviceId: 'dev1',
     recipientIds: ['u2'], clientMsgId: 'client-secret-id', kind: 'image', body: SECRET_BODY, mediaId: 'media-123',
-    replyTo: null, forwardOf: null, sentAt: '2025-04-01T08:00:00.000Z',
+    replyTo: null, forwardOf: null, forwardScore: 0, sentAt: '2025-04-01T08:00:00.000Z',
   }),
   stored('UserRegistered', 'user-u1', { userId: 'u1', phone: PHONE, registeredAt: '2025-04-01T07:00:00.000Z' }),
   stored('DeviceLoggedIn', 'user-u1', { userId: 'u1', deviceId: 'dev1', deviceName: "Alice's iPhone", at: '2025-04-01T07:00:00.000Z' }),
@@ -47,7 +47,7 @@ describe('redaction', () => {
 
   it('keeps what analytics needs: ids, kinds, seqs, times, recipients, group membership', () => {
     expect(redact('MessageSent', personal[0].data)).toEqual({
-      messageId: 'm1', conversationId: 'd1', conversationType: 'direct', seq: 7, senderId: 'u1', recipientIds: ['u2'], recipientCount: 1, kind: 'image', replyTo: null, forwardOf: null, sentAt: '2025-04-01T08:00:00.000Z',
+      messageId: 'm1', conversationId: 'd1', conversationType: 'direct', seq: 7, senderId: 'u1', recipientIds: ['u2'], recipientCount: 1, kind: 'image', replyTo: null, forwardOf: null, forwardScore: 0, sentAt: '2025-04-01T08:00:00.000Z',
     });
     expect(redact('GroupChanged', personal[3].data)).toEqual({
       groupId: 'g1', by: 'u1', at: '2025-04-01T07:30:00.000Z', atSeq: 0, memberCount: 2,

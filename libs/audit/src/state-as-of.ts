@@ -9,7 +9,7 @@ import type { MessageView } from '../../protocol/src/views.js';
 import { occurredAt } from './replay.js';
 
 /** A message as it stood then: the history shape plus who had it and who had read it. */
-export interface MessageAsOf extends Omit<MessageView, 'conversationId' | 'status' | 'editedAt' | 'deletedAt' | 'deletedBy'> {
+export interface MessageAsOf extends Omit<MessageView, 'conversationId' | 'status' | 'editedAt' | 'deletedAt' | 'deletedBy' | 'forwardedManyTimes'> {
   recipients: string[];
   delivered: { userId: string; at: string }[];
   read: { userId: string; at: string }[];

@@ -16,10 +16,12 @@ import {
   DisappearingTimerResponse,
   EditedMessageResponse,
   EmptyResponse,
+  ForwardedMessagesResponse,
   ReactionResponse,
   SentMessageResponse,
   StarResponse,
 } from '../../protocol/src/openapi/responses.js';
+import { ForwardMessageDto } from '../../protocol/src/dto/forward-message.dto.js';
 import { SendMessageDto } from '../../protocol/src/dto/send-message.dto.js';
 
 @ApiTags('messages')
@@ -44,6 +46,24 @@ export class MessagesController {
     const { duplicate, ...sent } = await this.sendMessage.send(sender, body);
     response.status(duplicate ? 200 : 201);
     return sent;
+  }
+
+  /** 201 once every copy is durably appended; 200 when a repeated clientMsgId made none. */
+  @Post('conversations/:conversationId/messages/:messageId/forward')
+  @ApiOperation({ summary: 'Forward a message you can see to up to 5 chats (one chat for a message forwarded many times); idempotent per clientMsgId' })
+  @ApiCreatedResponse({ type: ForwardedMessagesResponse, description: 'a MessageSent per chat is durably appended, each a copy with its own key' })
+  @ApiOkResponse({ type: ForwardedMessagesResponse, description: 'a repeated clientMsgId: the same copies, nothing appended' })
+  @ApiErrors(400, 401, 403, 404, 409, 413)
+  async forward(
+    @CurrentPrincipal() sender: Principal,
+    @Param('conversationId') conversationId: string,
+    @Param('messageId') messageId: string,
+    @Body() body: ForwardMessageDto,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const results = await this.sendMessage.forward(sender, { conversationId, messageId }, body);
+    response.status(results.every((r) => r.duplicate) ? 200 : 201);
+    return { forwards: results.map(({ duplicate: _, ...sent }) => sent) };
   }
 
   @Patch('conversations/:conversationId/messages/:messageId')

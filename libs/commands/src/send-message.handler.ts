@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ClaimTakenError } from '../../event-store/src/event-store.port.js';
 import {
   Clock,
+  decideDirectForward,
+  decideGroupForward,
   decideSendDirectMessage,
   conversationOfStream,
   decideSendGroupMessage,
   directConversationId,
   DomainError,
+  ForwardCopy,
   isGroupConversation,
   notFound,
   MessageDraft,
@@ -31,6 +34,21 @@ export interface SendMessageInput {
   replyTo?: string | null;
   forwardOf?: string | null;
 }
+
+export type Recipient = SendMessageInput['to'];
+
+/** Forward one message (named with its conversation, where it is checked) to up to five chats. */
+export interface ForwardInput {
+  clientMsgId: string;
+  to: Recipient[];
+}
+
+/**
+ * The clientMsgId a forward's copy is sent with: one per (request, chat), so a retry finds each
+ * copy already made by its claim, whatever the order or subset of `to` it names.
+ */
+export const forwardClientMsgId = (clientMsgId: string, to: Recipient): string =>
+  to.groupId !== undefined ? `${clientMsgId}:group:${to.groupId}` : `${clientMsgId}:user:${to.userId}`;
 
 export interface Sender {
   userId: string;
@@ -60,16 +78,49 @@ export class SendMessageHandler {
    * (`sendClaim`) refuses a repeat to another conversation, which is then answered from the
    * conversation that holds the claim.
    */
-  async send(sender: Sender, input: SendMessageInput): Promise<SendResult> {
+  send(sender: Sender, input: SendMessageInput): Promise<SendResult> {
+    return this.sendOnce(sender, input);
+  }
+
+  /**
+   * Checks the source in its own conversation, then sends one copy per chat, in order: each
+   * copy is a send of its own (not atomic across chats). The first copy refused stops the rest;
+   * its error says which chat and which copies were made, and a retry with the same clientMsgId
+   * answers those from their claims and makes only the missing ones.
+   */
+  async forward(sender: Sender, source: { conversationId: string; messageId: string }, input: ForwardInput): Promise<SendResult[]> {
+    const copy = await this.forwardCopy(sender.userId, source, input.to.length);
+    const results: SendResult[] = [];
+    for (const to of input.to) {
+      const send = { clientMsgId: forwardClientMsgId(input.clientMsgId, to), to, kind: copy.kind, body: copy.body, mediaId: copy.mediaId, forwardOf: copy.forwardOf };
+      try {
+        results.push(await this.sendOnce(sender, send, copy.forwardScore));
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        throw new DomainError(error.kind, error.code, error.message, { to, forwarded: results.map(({ duplicate: _, ...sent }) => sent) });
+      }
+    }
+    return results;
+  }
+
+  private async forwardCopy(userId: string, source: { conversationId: string; messageId: string }, targets: number): Promise<ForwardCopy> {
+    const stream = streams.conversation(source.conversationId);
+    const command = { messageId: source.messageId, userId, targets };
+    if (isGroupConversation(source.conversationId)) return decideGroupForward(command, (await this.aggregates.load(stream, GroupAggregate)).state);
+    return decideDirectForward(command, (await this.aggregates.load(stream, DirectConversationAggregate)).state);
+  }
+
+  /** `forwardScore`: set for a forward's copy, whose source was checked in its own conversation. */
+  private async sendOnce(sender: Sender, input: SendMessageInput, forwardScore?: number): Promise<SendResult> {
     try {
-      return await this.decideAndAppend(sender, input);
+      return await this.decideAndAppend(sender, input, forwardScore);
     } catch (error) {
       if (!(error instanceof ClaimTakenError)) throw error;
       return this.earlierSend(sender, input.clientMsgId, error.holder);
     }
   }
 
-  private async decideAndAppend(sender: Sender, input: SendMessageInput): Promise<SendResult> {
+  private async decideAndAppend(sender: Sender, input: SendMessageInput, forwardScore: number | undefined): Promise<SendResult> {
     const draft = (conversationId: string): MessageDraft => ({
       conversationId,
       messageId: randomUUID(),
@@ -81,6 +132,7 @@ export class SendMessageHandler {
       mediaId: input.mediaId ?? null,
       replyTo: input.replyTo ?? null,
       forwardOf: input.forwardOf ?? null,
+      forwardScore,
       now: this.clock.now(),
     });
 

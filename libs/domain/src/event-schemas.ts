@@ -8,7 +8,7 @@
  * libs/event-store/test/fixtures.
  */
 export const EVENT_SCHEMA_VERSIONS: Record<string, number> = {
-  MessageSent: 3,
+  MessageSent: 4,
   MessageDelivered: 2,
   MessageRead: 2,
 };
@@ -43,6 +43,15 @@ function messageSentV2ToV3(data: Record<string, unknown>): Record<string, unknow
 }
 
 /**
+ * MessageSent v4 adds `forwardScore`, the forwarding hops behind the content. Before it nothing
+ * checked `forwardOf`: an older forward counts as one hop, anything else as an original.
+ */
+function messageSentV3ToV4(data: Record<string, unknown>): Record<string, unknown> {
+  if (typeof data.forwardScore === 'number') return data;
+  return { ...data, forwardScore: typeof data.forwardOf === 'string' ? 1 : 0 };
+}
+
+/**
  * MessageDelivered / MessageRead v1 had no `audience`: the feed worked it out from read models.
  * v2 records it with the event. Who else a v1 receipt concerned cannot be told from the event
  * alone, so a v1 receipt reaches only the acknowledging user's devices.
@@ -55,6 +64,7 @@ function receiptV1ToV2(data: Record<string, unknown>): Record<string, unknown> {
 export const EVENT_UPCASTERS = [
   { type: 'MessageSent', fromVersion: 1, upcast: messageSentV1ToV2 },
   { type: 'MessageSent', fromVersion: 2, upcast: messageSentV2ToV3 },
+  { type: 'MessageSent', fromVersion: 3, upcast: messageSentV3ToV4 },
   { type: 'MessageDelivered', fromVersion: 1, upcast: receiptV1ToV2 },
   { type: 'MessageRead', fromVersion: 1, upcast: receiptV1ToV2 },
 ];

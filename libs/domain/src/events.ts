@@ -28,6 +28,8 @@ export type MessageSent = Event<
     mediaId: string | null;
     replyTo: string | null;
     forwardOf: string | null;
+    /** Forwarding hops behind this content: 0 for an original, the source's score + 1 for a forward ("forwarded many times" from 5). */
+    forwardScore: number;
     sentAt: string;
     /** When a message sent with disappearing messages on is erased (sentAt + the conversation's timer); null otherwise. */
     expiresAt: string | null;

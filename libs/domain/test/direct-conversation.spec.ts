@@ -34,7 +34,7 @@ const sent = (seq: number, senderId = 'alice', clientMsgId = `c${seq}`): Message
   data: {
     messageId: `m${seq}`, conversationId: 'd1', conversationType: 'direct', seq, senderId,
     senderDeviceId: `${senderId}-phone`, recipientIds: [senderId === 'alice' ? 'bob' : 'alice'], clientMsgId,
-    kind: 'text', body: `message ${seq}`, mediaId: null, replyTo: null, forwardOf: null, sentAt: now.toISOString(), expiresAt: null,
+    kind: 'text', body: `message ${seq}`, mediaId: null, replyTo: null, forwardOf: null, forwardScore: 0, sentAt: now.toISOString(), expiresAt: null,
   },
 });
 
@@ -69,7 +69,7 @@ describe('sending a direct message', () => {
         data: {
           messageId: 'm-new', conversationId: 'd1', conversationType: 'direct', seq: 1, senderId: 'alice',
           senderDeviceId: 'alice-phone', recipientIds: ['bob'], clientMsgId: 'c-new', kind: 'text', body: 'hello',
-          mediaId: null, replyTo: null, forwardOf: null, sentAt: '2026-11-24T12:00:00.000Z',  expiresAt: null,
+          mediaId: null, replyTo: null, forwardOf: null, forwardScore: 0, sentAt: '2026-11-24T12:00:00.000Z',  expiresAt: null,
         },
       }],
       sent: { messageId: 'm-new', conversationId: 'd1', seq: 1, sentAt: '2026-11-24T12:00:00.000Z' },

@@ -65,7 +65,7 @@ const sent = (seq: number, senderId: string, recipientIds: string[], clientMsgId
   type: 'MessageSent',
   data: {
     messageId: `m${seq}`, conversationId: G, conversationType: 'group', seq, senderId, senderDeviceId: `${senderId}-phone`,
-    recipientIds, clientMsgId, kind: 'text', body: `message ${seq}`, mediaId: null, replyTo: null, forwardOf: null, sentAt: at, expiresAt: null,
+    recipientIds, clientMsgId, kind: 'text', body: `message ${seq}`, mediaId: null, replyTo: null, forwardOf: null, forwardScore: 0, sentAt: at, expiresAt: null,
   },
 });
 
@@ -518,7 +518,7 @@ describe('sending to a group', () => {
           data: {
             messageId: 'm-new', conversationId: G, conversationType: 'group', seq: 1, senderId: 'bob', senderDeviceId: 'bob-phone',
             recipientIds: ['alice', 'carol'], clientMsgId: 'c-new', kind: 'text', body: 'hello group', mediaId: null, replyTo: null,
-            forwardOf: null, sentAt: at, expiresAt: null,
+            forwardOf: null, forwardScore: 0, sentAt: at, expiresAt: null,
           },
         },
       ],

@@ -41,7 +41,7 @@ const sentIn = (conversationId: string, seq: number, senderId: string, recipient
   data: {
     messageId: `m${seq}`, conversationId, conversationType: conversationId === G ? 'group' : 'direct', seq, senderId,
     senderDeviceId: `${senderId}-phone`, recipientIds, clientMsgId: `c${seq}`, kind: 'text', body: `message ${seq}`,
-    mediaId: null, replyTo: null, forwardOf: null, sentAt: at, expiresAt: null,
+    mediaId: null, replyTo: null, forwardOf: null, forwardScore: 0, sentAt: at, expiresAt: null,
   },
 });
 const directSent = (seq: number, senderId = 'alice') => sentIn(D, seq, senderId, [senderId === 'alice' ? 'bob' : 'alice']);

@@ -15,10 +15,13 @@ import { createTestDatabase } from '../../../test/support/database.js';
  * Stored fixtures of an older event shape, appended raw to the PostgreSQL store (as the old
  * code wrote them) and read back through UpcastingEventStore on every read path.
  */
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/message-sent-v1.json', import.meta.url), 'utf8')) as {
+interface Fixture {
   streamId: string;
   events: { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[];
-};
+}
+const readFixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Fixture;
+const fixture = readFixture('message-sent-v1.json');
+const fixtureV2 = readFixture('message-sent-v2.json');
 
 const EXPECTED_CURRENT = [
   {
@@ -35,6 +38,7 @@ const EXPECTED_CURRENT = [
     mediaId: null,
     replyTo: null,
     forwardOf: null,
+    forwardScore: 0,
     sentAt: '2024-03-01T09:00:00.000Z',
     expiresAt: null,
   },
@@ -52,6 +56,7 @@ const EXPECTED_CURRENT = [
     mediaId: null,
     replyTo: null,
     forwardOf: null,
+    forwardScore: 0,
     sentAt: '2024-03-01T09:00:05.000Z',
     expiresAt: null,
   },
@@ -79,19 +84,19 @@ afterAll(async () => {
 
 const dataOf = (events: StoredEvent[]) => events.filter((e) => e.streamId === streamId).map((e) => e.data);
 
-describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
+describe('UpcastingEventStore over PostgreSQL with stored v1 and v2 fixtures', () => {
   it('the fixtures are stored in the old shape (the raw adapter sees v1)', async () => {
     const stored = await raw.readStream(streamId);
     expect(stored.map((e) => e.data.text)).toEqual(['hello from 2024', 'hi alice']);
     expect(stored.every((e) => !('recipientIds' in e.data))).toBe(true);
   });
 
-  it('readStream upcasts to the current version (v3) and says so in the metadata', async () => {
+  it('readStream upcasts to the current version (v4) and says so in the metadata', async () => {
     const events = await store.readStream(streamId);
     expect(events.map((e) => e.data)).toEqual(EXPECTED_CURRENT);
     expect(events.map((e) => e.metadata)).toEqual([
-      { schemaVersion: 3, upcastFrom: 1 },
-      { schemaVersion: 3, upcastFrom: 1 },
+      { schemaVersion: 4, upcastFrom: 1 },
+      { schemaVersion: 4, upcastFrom: 1 },
     ]);
   });
 
@@ -124,24 +129,35 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
     expect(state.log.lastSeq).toBe(2);
   });
 
+  it('v2 events gain their forwarding score: a forward counts one hop, an original none', async () => {
+    const id = `${fixtureV2.streamId}-${randomUUID()}`;
+    await raw.append(id, fixtureV2.events, 0);
+    const events = await store.readStream(id);
+    expect(events.map((e) => e.data)).toEqual(fixtureV2.events.map((e, i) => ({ ...e.data, forwardScore: i, expiresAt: null })));
+    expect(events.map((e) => e.metadata)).toEqual([
+      { schemaVersion: 4, upcastFrom: 2 },
+      { schemaVersion: 4, upcastFrom: 2 },
+    ]);
+  });
+
   it('append stamps the current schema version; such events are read unchanged', async () => {
     const current = { ...EXPECTED_CURRENT[0], seq: 3, messageId: randomUUID(), body: 'new shape' };
     await store.append(streamId, [{ type: 'MessageSent', data: current }, { type: 'GroupChanged', data: { groupId: 'g1' } }], 2);
     const stored = (await raw.readStream(streamId, 2)).map((e) => e.metadata);
-    expect(stored).toEqual([{ schemaVersion: 3 }, { schemaVersion: 1 }]);
+    expect(stored).toEqual([{ schemaVersion: 4 }, { schemaVersion: 1 }]);
     const read = await store.readStream(streamId, 2);
     expect(read[0].data).toEqual(current);
-    expect(read[0].metadata).toEqual({ schemaVersion: 3 });
+    expect(read[0].metadata).toEqual({ schemaVersion: 4 });
   });
 
   it('a v2 message (before disappearing messages) reads as one that never expires', async () => {
     const id = `conversation-v2-${randomUUID()}`;
-    const { expiresAt, ...v2 } = EXPECTED_CURRENT[0];
+    const { expiresAt, forwardScore, ...v2 } = EXPECTED_CURRENT[0];
     await raw.append(id, [{ type: 'MessageSent', data: v2, metadata: { schemaVersion: 2 } }], 0);
     const [read] = await store.readStream(id);
-    expect(read.data).toEqual({ ...v2, expiresAt: null });
-    expect(expiresAt).toBeNull();
-    expect(read.metadata).toEqual({ schemaVersion: 3, upcastFrom: 2 });
+    expect(read.data).toEqual({ ...v2, expiresAt: null, forwardScore: 0 });
+    expect([expiresAt, forwardScore]).toEqual([null, 0]);
+    expect(read.metadata).toEqual({ schemaVersion: 4, upcastFrom: 2 });
   });
 
   it('an unstamped event already in the current shape (written before versions were stamped) passes through', async () => {
@@ -153,7 +169,7 @@ describe('UpcastingEventStore over PostgreSQL with stored v1 fixtures', () => {
 
   it('refuses an event newer than the code instead of misreading it', async () => {
     const id = `conversation-future-${randomUUID()}`;
-    await raw.append(id, [{ type: 'MessageSent', data: {}, metadata: { schemaVersion: 4 } }], 0);
+    await raw.append(id, [{ type: 'MessageSent', data: {}, metadata: { schemaVersion: 5 } }], 0);
     await expect(store.readStream(id)).rejects.toThrow(/newer than this code/);
   });
 });
@@ -176,7 +192,7 @@ describe('UpcasterRegistry', () => {
 
   it('the production registry covers every version it declares', () => {
     expect(() => eventUpcasters()).not.toThrow();
-    expect(eventUpcasters().currentVersion('MessageSent')).toBe(3);
+    expect(eventUpcasters().currentVersion('MessageSent')).toBe(4);
   });
 
   it('withUpcasting does not wrap twice', () => {

@@ -18,7 +18,7 @@ function eventNumber(i: number): DomainEvent {
     data: {
       messageId: `m${i}`, conversationId: `d-${senderId}-${recipientId}`, conversationType: 'direct', seq: i, senderId,
       senderDeviceId: `${senderId}-phone`, recipientIds: [recipientId], clientMsgId: `c${i}`, kind: 'text', body: `message ${i}`,
-      mediaId: null, replyTo: null, forwardOf: null, sentAt: at, expiresAt: null,
+      mediaId: null, replyTo: null, forwardOf: null, forwardScore: 0, sentAt: at, expiresAt: null,
     },
   });
   switch (i % 5) {

@@ -20,16 +20,17 @@ export class MessagesProjection implements Projection {
           { name: 'conversation_id', type: 'text' }, { name: 'seq', type: 'int' }, { name: 'message_id', type: 'text' },
           { name: 'sender_id', type: 'text' }, { name: 'client_msg_id', type: 'text' }, { name: 'kind', type: 'text' }, { name: 'body', type: 'text' },
           { name: 'media_id', type: 'text' }, { name: 'reply_to', type: 'text' }, { name: 'forward_of', type: 'text' },
-          { name: 'sent_at', type: 'timestamptz' }, { name: 'erased', type: 'boolean' }, { name: 'expires_at', type: 'timestamptz' },
+          { name: 'forward_score', type: 'int' }, { name: 'sent_at', type: 'timestamptz' }, { name: 'erased', type: 'boolean' },
+          { name: 'expires_at', type: 'timestamptz' },
         ],
         sent.map(({ data: m }) => ({
           conversation_id: m.conversationId, seq: m.seq, message_id: m.messageId, sender_id: m.senderId, client_msg_id: m.clientMsgId, kind: m.kind,
-          body: m.body, media_id: m.mediaId, reply_to: m.replyTo, forward_of: m.forwardOf, sent_at: m.sentAt, erased: m.erased === true,
-          expires_at: m.expiresAt,
+          body: m.body, media_id: m.mediaId, reply_to: m.replyTo, forward_of: m.forwardOf, forward_score: m.forwardScore, sent_at: m.sentAt,
+          erased: m.erased === true, expires_at: m.expiresAt,
         })),
       );
       await db.query(
-        `INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, kind, body, media_id, reply_to, forward_of, sent_at, erased, expires_at)
+        `INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, kind, body, media_id, reply_to, forward_of, forward_score, sent_at, erased, expires_at)
          ${rows.sql} ON CONFLICT DO NOTHING`,
         rows.params,
       );

@@ -18,6 +18,7 @@ export const sent = (m: { conversationId: string; seq: number; senderId: string;
     mediaId: null,
     replyTo: null,
     forwardOf: null,
+    forwardScore: 0,
     sentAt: `2026-01-01T00:00:${String(m.seq).padStart(2, '0')}.000Z`,
     expiresAt: null,
   },

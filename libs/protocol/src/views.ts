@@ -1,3 +1,4 @@
+import { FORWARDED_MANY_TIMES } from '../../domain/src/conversation/message-log.js';
 import type { MessageStatus } from '../../domain/src/receipts/message-states.js';
 
 /** Response shapes of docs/protocol.md that more than one place builds (history and the feed). */
@@ -11,6 +12,8 @@ export interface MessageView {
   mediaId: string | null;
   replyTo: string | null;
   forwardOf: string | null;
+  /** A forward whose content has been forwarded five times or more: it goes to one chat at a time. */
+  forwardedManyTimes: boolean;
   sentAt: string;
   /** For the viewer's own messages: sent | delivered | read; null for others' messages. */
   status: MessageStatus | null;
@@ -50,7 +53,8 @@ export interface HistoryMessageView extends MessageView {
 }
 
 /** A stored message, from an event (times as strings) or a row (times as dates). */
-export type MessageFields = Omit<MessageView, 'status' | 'sentAt' | 'erased' | 'editedAt' | 'deletedAt' | 'deletedBy' | 'expiresAt'> & {
+export type MessageFields = Omit<MessageView, 'status' | 'sentAt' | 'erased' | 'editedAt' | 'deletedAt' | 'deletedBy' | 'expiresAt' | 'forwardedManyTimes'> & {
+  forwardScore: number;
   sentAt: string | Date;
   expiresAt?: string | Date | null;
   erased?: boolean;
@@ -70,6 +74,7 @@ export function messageView(m: MessageFields, viewerId: string, status: MessageS
     mediaId: m.mediaId,
     replyTo: m.replyTo,
     forwardOf: m.forwardOf,
+    forwardedManyTimes: m.forwardScore >= FORWARDED_MANY_TIMES,
     sentAt: typeof m.sentAt === 'string' ? m.sentAt : m.sentAt.toISOString(),
     status: m.senderId === viewerId ? status : null,
     editedAt: m.editedAt ?? null,

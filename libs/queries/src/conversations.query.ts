@@ -21,7 +21,7 @@ export interface ConversationSummary {
 
 interface MessageRowFields {
   message_id: string; conversation_id: string; seq: number; sender_id: string; kind: string; body: string | null;
-  media_id: string | null; reply_to: string | null; forward_of: string | null; sent_at: Date;
+  media_id: string | null; reply_to: string | null; forward_of: string | null; forward_score: number; sent_at: Date;
   edited_at: Date | null; deleted_at: Date | null; deleted_by: string | null; erased: boolean; expires_at: Date | null;
 }
 
@@ -53,7 +53,7 @@ function historyView(r: HistoryRow, viewerId: string): HistoryMessageView {
   const message = messageView(
     {
       messageId: r.message_id, conversationId: r.conversation_id, seq: r.seq, senderId: r.sender_id, kind: r.kind,
-      body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, sentAt: r.sent_at, erased: r.erased,
+      body: r.body, mediaId: r.media_id, replyTo: r.reply_to, forwardOf: r.forward_of, forwardScore: r.forward_score, sentAt: r.sent_at, erased: r.erased,
       editedAt: r.edited_at?.toISOString() ?? null, deletedAt: r.deleted_at?.toISOString() ?? null, deletedBy: r.deleted_by,
       expiresAt: r.expires_at,
     },

@@ -8,6 +8,7 @@ import { People1764000000001 } from './migrations/1764000000001-people.js';
 import { MessageLifecycle1767000000000 } from './migrations/1767000000000-message-lifecycle.js';
 import { Disappearing1767000000003 } from './migrations/1767000000003-disappearing.js';
 import { ReactionsStars1767000000001 } from './migrations/1767000000001-reactions-stars.js';
+import { Forwards1767000000002 } from './migrations/1767000000002-forwards.js';
 
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModels1764000000000,
@@ -17,6 +18,7 @@ export const READ_MODEL_MIGRATIONS = [
   GroupAddPrivacy1766000000001,
   MessageLifecycle1767000000000,
   ReactionsStars1767000000001,
+  Forwards1767000000002,
   Disappearing1767000000003,
 ];
 

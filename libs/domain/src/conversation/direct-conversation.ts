@@ -2,10 +2,13 @@ import { DomainError, forbidden, notFound } from '../errors.js';
 import { BlockEvent, ConversationEvent, DisappearingTimer, DisappearingTimerSet, MessageExpired, MessageLifecycleEvent } from '../events.js';
 import {
   decideExpiry,
+  decideForward,
   decideLifecycle,
   decideMessage,
   decideTimer,
   earlierSend,
+  ForwardCopy,
+  ForwardMessage,
   initialMessageLog,
   LifecycleCommand,
   LifecycleWindows,
@@ -16,6 +19,7 @@ import {
   recordTimer,
   SendDecision,
   sendErrors,
+  withForwardScore,
 } from './message-log.js';
 
 /** What the command side needs to know about a direct conversation to decide a send. */
@@ -45,7 +49,13 @@ export function decideSendDirectMessage(command: SendDirectMessage, state: Direc
   if (state.participants && !state.participants.includes(command.senderId)) {
     throw forbidden('not_a_participant', 'you are not a participant of this conversation');
   }
-  return decideMessage(state.log, command, 'direct', [command.recipientId]);
+  // The sender is a participant here, so sees every message of the chat.
+  return decideMessage(state.log, withForwardScore(state.log, command, () => true), 'direct', [command.recipientId]);
+}
+
+/** Forwarding out of a direct chat: either participant may forward any message they have not deleted for themselves. */
+export function decideDirectForward(command: ForwardMessage, state: DirectConversation): ForwardCopy {
+  return decideForward(state.log, command, state.participants?.includes(command.userId) ?? false);
 }
 
 export interface ChangeBlock {

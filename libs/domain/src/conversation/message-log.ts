@@ -1,4 +1,4 @@
-import { DomainError, forbidden, notFound } from '../errors.js';
+import { DomainError, forbidden, invalid, notFound } from '../errors.js';
 import {
   DisappearingTimer,
   DisappearingTimerSet,
@@ -44,6 +44,13 @@ export interface LoggedMessage {
   reactions: Map<string, string>;
   /** Users who starred it. */
   starredBy: Set<string>;
+  /**
+   * What a forward copies: the current text (null once deleted), media and score. Kept here
+   * because the forward is decided on this state and a long stream is not read again for it.
+   */
+  body: string | null;
+  mediaId: string | null;
+  forwardScore: number;
 }
 
 export interface SentMessage {
@@ -65,6 +72,11 @@ export interface MessageDraft {
   mediaId: string | null;
   replyTo: string | null;
   forwardOf: string | null;
+  /**
+   * Set by a forward whose source was checked in its own conversation (`decideForward`);
+   * without it, `forwardOf` must name a message of this conversation the sender can see.
+   */
+  forwardScore?: number;
   now: Date;
 }
 
@@ -117,6 +129,7 @@ export function decideMessage(
       mediaId: draft.mediaId,
       replyTo: draft.replyTo,
       forwardOf: draft.forwardOf,
+      forwardScore: draft.forwardScore ?? 0,
       sentAt: sent.sentAt,
       expiresAt: log.timerSeconds === 0 ? null : new Date(draft.now.getTime() + log.timerSeconds * 1000).toISOString(),
     },
@@ -128,7 +141,7 @@ export function recordMessage(log: MessageLog, { data }: MessageSent): void {
   log.lastSeq = data.seq;
   log.messages.set(data.messageId, {
     seq: data.seq, senderId: data.senderId, kind: data.kind, sentAt: data.sentAt, deleted: data.erased === true, expiresAt: data.expiresAt,
-    hiddenFor: new Set(), reactions: new Map(), starredBy: new Set(),
+    hiddenFor: new Set(), reactions: new Map(), starredBy: new Set(), body: data.body, mediaId: data.mediaId, forwardScore: data.forwardScore,
   });
   log.senders[data.seq - 1] = data.senderId;
   log.sends.set(sendKey(data.senderId, data.clientMsgId), {
@@ -267,10 +280,14 @@ export function recordLifecycle(log: MessageLog, event: MessageLifecycleEvent): 
   const message = log.messages.get(event.data.messageId);
   if (!message) return;
   switch (event.type) {
+    case 'MessageEdited':
+      message.body = event.data.body;
+      break;
     case 'MessageDeleted':
     case 'MessageExpired':
       // Nothing of a deleted message is kept: its reactions and stars go with it.
       message.deleted = true;
+      message.body = null;
       message.reactions.clear();
       message.starredBy.clear();
       break;
@@ -289,4 +306,50 @@ export function recordLifecycle(log: MessageLog, event: MessageLifecycleEvent): 
       message.starredBy.delete(event.data.userId);
       break;
   }
+}
+
+/** From this score on a message is "forwarded many times" (WhatsApp's rule) and goes to one chat at a time. */
+export const FORWARDED_MANY_TIMES = 5;
+/** At most this many chats per forward. */
+export const MAX_FORWARD_TARGETS = 5;
+
+/** Forward one message of this conversation, seen by `userId`, to `targets` chats. */
+export interface ForwardMessage {
+  messageId: string;
+  userId: string;
+  targets: number;
+}
+
+/** What each copy of a forward carries: the source's content and one more hop. */
+export interface ForwardCopy {
+  forwardOf: string;
+  kind: MessageKind;
+  body: string | null;
+  mediaId: string | null;
+  forwardScore: number;
+}
+
+/**
+ * Decided on the source's conversation: only a message the user can see (and has not deleted for
+ * themselves) is forwarded, never a deleted one, and a message forwarded many times to one chat only.
+ */
+export function decideForward(log: MessageLog, command: ForwardMessage, canSee: boolean): ForwardCopy {
+  const message = log.messages.get(command.messageId);
+  if (!message || !canSee || message.hiddenFor.has(command.userId)) {
+    throw notFound('forward_source_not_found', 'no message with that id in that conversation that you can see');
+  }
+  if (message.deleted) throw new DomainError('conflict', 'message_deleted', 'a deleted message cannot be forwarded');
+  if (command.targets > MAX_FORWARD_TARGETS) throw invalid('too_many_targets', `a message can be forwarded to at most ${MAX_FORWARD_TARGETS} chats at a time`);
+  if (message.forwardScore >= FORWARDED_MANY_TIMES && command.targets > 1) {
+    throw forbidden('forwarded_many_times', 'a message forwarded many times can be forwarded to only one chat at a time');
+  }
+  return { forwardOf: command.messageId, kind: message.kind, body: message.body, mediaId: message.mediaId, forwardScore: message.forwardScore + 1 };
+}
+
+/** A send naming `forwardOf` itself forwards a message of the same conversation: its score is decided here. */
+export function withForwardScore<D extends MessageDraft>(log: MessageLog, draft: D, canSee: (seq: number) => boolean): D {
+  if (draft.forwardOf === null || draft.forwardScore !== undefined) return draft;
+  const seq = log.messages.get(draft.forwardOf)?.seq;
+  const copy = decideForward(log, { messageId: draft.forwardOf, userId: draft.senderId, targets: 1 }, seq !== undefined && canSee(seq));
+  return { ...draft, forwardScore: copy.forwardScore };
 }

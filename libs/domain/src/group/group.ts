@@ -2,10 +2,13 @@ import { DomainError, forbidden, notFound } from '../errors.js';
 import { DisappearingTimer, DisappearingTimerSet, GroupChange, GroupChanged, GroupEvent, GroupRole, MessageExpired, MessageLifecycleEvent } from '../events.js';
 import {
   decideExpiry,
+  decideForward,
   decideLifecycle,
   decideMessage,
   decideTimer,
   earlierSend,
+  ForwardCopy,
+  ForwardMessage,
   initialMessageLog,
   LifecycleCommand,
   LifecycleWindows,
@@ -16,6 +19,7 @@ import {
   recordMessage,
   recordTimer,
   SendDecision,
+  withForwardScore,
 } from '../conversation/message-log.js';
 
 export interface GroupMember {
@@ -195,7 +199,8 @@ export function decideSendGroupMessage(command: SendGroupMessage, state: GroupCo
   if (earlier) return { duplicateOf: earlier };
   requireMember(state, command.senderId);
   const recipients = [...state.members.keys()].filter((id) => id !== command.senderId);
-  return decideMessage(state.log, command, 'group', recipients, (seq) => sawSeq(state, command.senderId, seq));
+  const sees = (seq: number) => sawSeq(state, command.senderId, seq);
+  return decideMessage(state.log, withForwardScore(state.log, command, sees), 'group', recipients, sees);
 }
 
 /** Whether one of the user's memberships covered the message at `seq`. */
@@ -206,6 +211,13 @@ function sawSeq(state: GroupConversation, userId: string, seq: number): boolean 
 /** Who could see the message at `seq`: everyone whose membership covered it, former members included. */
 export function audienceOf(state: GroupConversation, seq: number): string[] {
   return [...state.memberships.keys()].filter((userId) => sawSeq(state, userId, seq));
+}
+
+/** Forwarding out of a group: whoever could see the message as a member, former members included. */
+export function decideGroupForward(command: ForwardMessage, state: GroupConversation): ForwardCopy {
+  requireGroup(state);
+  const message = state.log.messages.get(command.messageId);
+  return decideForward(state.log, command, message !== undefined && audienceOf(state, message.seq).includes(command.userId));
 }
 
 /** Edits, deletions, reactions and stars in a group: admins may delete any message; only current members may change anything for everyone. */

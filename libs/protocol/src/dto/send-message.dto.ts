@@ -26,7 +26,7 @@ export class RecipientDto {
 }
 
 @ValidatorConstraint({ name: 'oneRecipient' })
-class OneRecipient implements ValidatorConstraintInterface {
+export class OneRecipient implements ValidatorConstraintInterface {
   validate(to: unknown) {
     return typeof to !== 'object' || to === null || !('userId' in to && 'groupId' in to);
   }

@@ -29,6 +29,10 @@ export class SentMessageResponse {
   @ApiProperty(TIME) sentAt!: string;
 }
 
+export class ForwardedMessagesResponse {
+  @ApiProperty({ type: [SentMessageResponse], description: 'one copy per chat, in the order of `to`' }) forwards!: SentMessageResponse[];
+}
+
 export class MessageResponse {
   @ApiProperty() messageId!: string;
   @ApiProperty() conversationId!: string;
@@ -39,6 +43,8 @@ export class MessageResponse {
   @ApiProperty({ type: String, nullable: true }) mediaId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'messageId of the quoted message' }) replyTo!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'messageId of the forwarded message' }) forwardOf!: string | null;
+  @ApiProperty({ description: 'a forward whose content was forwarded five times or more: it can be forwarded to one chat at a time' })
+  forwardedManyTimes!: boolean;
   @ApiProperty(TIME) sentAt!: string;
   @ApiProperty({ enum: ['sent', 'delivered', 'read'], nullable: true, description: "for the caller's own messages; null for others'" })
   status!: 'sent' | 'delivered' | 'read' | null;
