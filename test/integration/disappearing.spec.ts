@@ -162,6 +162,31 @@ describe('disappearing messages across a restart', () => {
     for (const system of systems) await system.close();
   });
 
+  it('an erasure a crash interrupted (recorded, key not yet destroyed) is finished when a command-api starts', async () => {
+    const first = await startTestSystem();
+    systems.push(first);
+    const api = new Api(first.baseUrl);
+    const [alice, bob] = [await registerUser(api), await registerUser(api)];
+    const sent = await sendText(api, alice, bob, 'half erased');
+    const client = new pg.Client({ connectionString: first.databaseUrl });
+    await client.connect();
+    try {
+      const [{ wrapped }] = (await client.query('SELECT wrapped FROM es_data_keys WHERE key_id = $1', [sent.messageId])).rows;
+      const deleted = await api.request('DELETE', `/v1/conversations/${sent.conversationId}/messages/${sent.messageId}?for=everyone`, undefined, alice.token);
+      expect(deleted.status).toBe(200);
+      await historyOf(api, alice, sent.conversationId, isErased(sent.messageId));
+      await first.close();
+      systems.pop();
+      // As if the process had died between recording the deletion and destroying the key.
+      await client.query('UPDATE es_data_keys SET wrapped = $2, destroyed_at = NULL WHERE key_id = $1', [sent.messageId, wrapped]);
+
+      systems.push(await startTestSystem({ DATABASE_URL: first.databaseUrl }));
+      await eventually(async () => (await client.query('SELECT wrapped FROM es_data_keys WHERE key_id = $1', [sent.messageId])).rows[0], (row) => row.wrapped === null);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('what fell due while no process ran is erased when one starts; what was sent while off stays; a rebuild brings nothing back', async () => {
     const clock = new ManualClock();
     const first = await startTestSystem({}, { clock });
