@@ -4,6 +4,7 @@ import { EVENT_STORE, EventStore } from '../../event-store/src/event-store.port.
 import { Metrics } from '../../platform/src/metrics.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
 import type { Runtime } from '../../platform/src/runtime.js';
+import { isServerShutdown } from '../../net/src/pg-errors.js';
 import { Projector } from './projector.js';
 
 const LAG_SAMPLE_MS = 1_000;
@@ -53,9 +54,12 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
             metrics.eventsProjected.inc(count);
             metrics.projectorPosition.set(Number(position));
           },
-          // One lost connection is routine (the database stopping with us on Ctrl-C, a failover); a loss that lasts is not.
-          onRetry: (error, attempt, retryInMs) =>
-            runtime.logger[attempt === 1 ? 'info' : 'warn']({ err: error, attempt, retryInMs }, 'projector lost the database or the event log; resuming from its checkpoints'),
+          // The database stopping (with us, on Ctrl-C) is no news; one lost connection is routine (a failover); a loss that lasts is not.
+          onRetry: (error, attempt, retryInMs) => {
+            const { code, message } = error as { code?: string; message?: string };
+            const level = isServerShutdown(error) ? 'debug' : attempt === 1 ? 'info' : 'warn';
+            runtime.logger[level]({ code, reason: message, attempt, retryInMs }, 'projector lost the database or the event log; resuming from its checkpoints');
+          },
         }),
     },
     ProjectorLifecycle,
