@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Api, eventually, FeedClient, registerUser, sendText, TestUser, uniquePhone } from '../support/client.js';
+import { Api, eventually, FeedClient, marker, registerUser, sendText, TestUser, uniquePhone } from '../support/client.js';
 import { expectError } from '../support/expect.js';
 import { Harness, useTestSystem } from '../support/harness.js';
 
@@ -45,13 +45,8 @@ function people<H extends Harness>(base: H) {
     async conversationsCount(user: TestUser, count: number) {
       await eventually(() => api().get('/v1/conversations', user.token), (r) => r.status === 200 && r.body.length === count);
     },
-    /** Sends a message and waits until `socket` (of `to`) has it: every feed item before it has arrived too. */
-    async marker(from: TestUser, to: TestUser, socket: FeedClient): Promise<number> {
-      const body = `marker-${randomInt(1e12)}`;
-      await sendText(api(), from, to, body);
-      await socket.waitFor(() => socket.ofType('message').some((f) => f.message.body === body));
-      return socket.frames.findIndex((f) => f.type === 'message' && f.message.body === body);
-    },
+    /** A direct message from `from` to `to`, awaited on `socket` (of `to`): everything appended before it has arrived. */
+    marker: (from: TestUser, to: TestUser, socket: FeedClient) => marker(api(), from, to, socket),
   });
   return h;
 }

@@ -64,6 +64,17 @@ export async function sendText(api: Api, from: TestUser, to: TestUser, body: str
   return result.body as { messageId: string; conversationId: string; seq: number; sentAt: string };
 }
 
+/**
+ * Sends a message from `from` to `to` and waits until `socket` (of `to`) has it: every feed item
+ * appended before it has arrived too. Returns its index among the socket's frames.
+ */
+export async function marker(api: Api, from: TestUser, to: TestUser, socket: FeedClient): Promise<number> {
+  const body = `marker-${randomInt(1e12)}`;
+  await sendText(api, from, to, body);
+  await socket.waitFor(() => socket.ofType('message').some((f) => f.message.body === body));
+  return socket.frames.findIndex((f) => f.type === 'message' && f.message.body === body);
+}
+
 /** Retries a read until it satisfies `done` (read models follow the log asynchronously). */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

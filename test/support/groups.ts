@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { expect } from 'vitest';
-import { eventually, FeedClient, sendText, TestUser } from './client.js';
+import { eventually, FeedClient, marker, TestUser } from './client.js';
 import type { Harness } from './harness.js';
 
 /** What the group specs (test/integration/groups-*.spec.ts) share: frame shapes, a group harness, frame helpers. */
@@ -82,12 +82,7 @@ export function groupHarness<H extends Harness>(base: H) {
     },
     receipts: (user: TestUser, messageId: string) => api().get(`/v1/messages/${messageId}/receipts`, user.token),
     /** A direct message from `from` to `to`, awaited on `socket` (of `to`): everything appended before it has arrived. */
-    async marker(from: TestUser, to: TestUser, socket: FeedClient): Promise<number> {
-      const body = `marker-${randomInt(1e12)}`;
-      await sendText(api(), from, to, body);
-      await socket.waitFor(() => socket.ofType('message').some((f) => f.message.body === body));
-      return socket.frames.findIndex((f) => f.type === 'message' && f.message.body === body);
-    },
+    marker: (from: TestUser, to: TestUser, socket: FeedClient) => marker(api(), from, to, socket),
   });
   return h;
 }
