@@ -243,3 +243,22 @@ describe('the audit log', () => {
     expect(all.body.reads.every((x: any) => x.auditor === 'ann' || x.auditor === 'dash')).toBe(true);
   });
 });
+
+describe('a message deleted for everyone', () => {
+  it('shows auditors a tombstone (who deleted it, when) and never its body, in the events and in the state as of before the deletion', async () => {
+    const sent = await sendText(api, alice, bob, 'audited then erased');
+    const before = new Date(Date.parse(sent.sentAt) + 1).toISOString();
+    const deleted = await api.request('DELETE', `/v1/conversations/${sent.conversationId}/messages/${sent.messageId}?for=everyone`, undefined, alice.token);
+    expect(deleted.status).toBe(200);
+    const events = await api.get(`/v1/audit/conversations/${sent.conversationId}/events`, auditor);
+    expect(events.status).toBe(200);
+    expect(JSON.stringify(events.body)).not.toContain('audited then erased');
+    const about = (events.body.events ?? events.body).filter((e: { data: { messageId?: string } }) => e.data.messageId === sent.messageId);
+    expect(about.map((e: { type: string }) => e.type)).toEqual(['MessageSent', 'MessageDeleted']);
+    expect(about[0].data).toMatchObject({ body: null, erased: true });
+    expect(about[1].data).toMatchObject({ deletedBy: alice.userId, deletedAt: expect.any(String) });
+    const state = await api.get(`/v1/audit/conversations/${sent.conversationId}/state?at=${before}`, auditor);
+    expect(state.status).toBe(200);
+    expect(JSON.stringify(state.body)).not.toContain('audited then erased');
+  });
+});
