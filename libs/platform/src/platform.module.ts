@@ -3,6 +3,9 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { DataSource } from 'typeorm';
 import { CLOCK } from '../../domain/src/clock.js';
 import { EVENT_STORE } from '../../event-store/src/event-store.port.js';
+import { DomainError } from '../../domain/src/errors.js';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
+import { ApiErrors } from '../../protocol/src/openapi/errors.js';
 import { HealthResponse } from '../../protocol/src/openapi/responses.js';
 import { Metrics } from './metrics.js';
 import { PgNotifications } from './pg-notifications.js';
@@ -12,18 +15,22 @@ export const RUNTIME = Symbol('Runtime');
 
 @ApiTags('operations')
 @Controller()
-class OperationsController {
+export class OperationsController {
   constructor(
     @Inject(Metrics) private readonly metrics: Metrics,
-    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(DataSource) private readonly db: SqlRunner,
   ) {}
 
   /** Liveness and readiness: the process runs and its database answers. */
   @Get('health')
   @ApiOperation({ summary: 'Liveness and readiness: the process runs and its database answers' })
   @ApiOkResponse({ type: HealthResponse, description: 'the process runs and its database answers' })
+  @ApiErrors(503)
   async health() {
-    await this.db.query('SELECT 1');
+    // Not ready is 503, so a load balancer takes the process out rather than reading it as a crash.
+    await this.db.query('SELECT 1').catch(() => {
+      throw new DomainError('unavailable', 'database_unavailable', 'the database does not answer');
+    });
     return { status: 'ok' };
   }
 
