@@ -89,7 +89,7 @@ import { ExpiryJob } from '../../commands/src/expiry-job.js';
       provide: ExpiryJob,
       inject: [DataSource, MessageLifecycleHandler, RUNTIME, CLOCK],
       useFactory: (db: DataSource, lifecycle: MessageLifecycleHandler, runtime: Runtime, clock: Clock) =>
-        new ExpiryJob(db, lifecycle, clock, runtime.config.EXPIRY_POLL_MS, runtime.logger, runtime.dataKeys),
+        new ExpiryJob(db, lifecycle, clock, runtime.config.EXPIRY_POLL_MS, runtime.logger),
     },
     {
       provide: PeopleHandler,

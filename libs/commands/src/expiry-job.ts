@@ -1,13 +1,10 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Clock, TimerHandle } from '../../domain/src/clock.js';
-import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import type { MessageLifecycleHandler } from './message-lifecycle.handler.js';
 
 /** Messages erased per query; more are taken at once when that many were due. */
 const BATCH = 200;
-/** Erased messages whose keys are checked per query at start. */
-const ERASURE_CHECK_PAGE = 1_000;
 
 export interface ExpiryJobLog {
   warn(details: object, message: string): void;
@@ -38,38 +35,11 @@ export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly log: ExpiryJobLog,
-    private readonly dataKeys: Pick<DataKeys, 'erased' | 'destroy'>,
   ) {}
 
   onApplicationBootstrap(): void {
     this.interval = this.clock.setInterval(() => this.tick(), this.intervalMs);
     this.tick();
-    void this.finishInterruptedErasures().catch((error: unknown) =>
-      this.log.warn({ err: error }, 'expiry job: could not check for interrupted erasures; the next start tries again'),
-    );
-  }
-
-  /**
-   * A deletion or expiry is recorded first and its key destroyed next: a crash in between leaves
-   * a message erased in the read models whose key survives, and nothing would ask again. Once
-   * per start, every erased message's key is checked and destroyed if it still exists.
-   */
-  async finishInterruptedErasures(): Promise<number> {
-    let after = '';
-    let finished = 0;
-    for (;;) {
-      const rows: { message_id: string }[] = await this.db.query(
-        'SELECT message_id FROM messages WHERE erased AND message_id > $1 ORDER BY message_id LIMIT $2',
-        [after, ERASURE_CHECK_PAGE],
-      );
-      if (rows.length === 0 || this.stopped) return finished;
-      const ids = rows.map((r) => r.message_id);
-      const erased = await this.dataKeys.erased(ids);
-      const surviving = ids.filter((id) => !erased.has(id));
-      await this.dataKeys.destroy(surviving);
-      finished += surviving.length;
-      after = ids[ids.length - 1];
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {

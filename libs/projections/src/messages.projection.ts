@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { MessageReacted, MessageStarred, MessageUnstarred } from '../../domain/src/events.js';
-import { HandledBy, Projection, unnestRows } from './projection.js';
+import { HandledBy, Projection, ProjectionContext, unnestRows } from './projection.js';
 
 /**
  * Conversation history: every message once, keyed by (conversation, seq), with its edit and
@@ -12,7 +12,7 @@ export class MessagesProjection implements Projection {
   readonly name = 'messages';
   readonly handles = ['MessageSent', 'MessageEdited', 'MessageDeleted', 'MessageHidden', 'MessageExpired', 'MessageReacted', 'MessageStarred', 'MessageUnstarred'] as const;
 
-  async apply(db: EntityManager, events: HandledBy<MessagesProjection>[]): Promise<void> {
+  async apply(db: EntityManager, events: HandledBy<MessagesProjection>[], context: ProjectionContext): Promise<void> {
     const sent = events.filter((e) => e.type === 'MessageSent');
     if (sent.length > 0) {
       const rows = unnestRows(
@@ -62,6 +62,7 @@ export class MessagesProjection implements Projection {
         await db.query('DELETE FROM starred_messages WHERE user_id = $1 AND message_id = $2', [event.data.userId, event.data.messageId]);
       }
     }
+    await context.destroyKeys(events.flatMap((e) => (e.type === 'MessageDeleted' || e.type === 'MessageExpired' ? [e.data.messageId] : [])));
   }
 }
 

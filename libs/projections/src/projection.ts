@@ -24,6 +24,12 @@ export type HandledBy<P extends Pick<Projection, 'handles'>> = StoredEvent<Event
 export interface ProjectionContext {
   /** False while rebuilding from history: no live notifications (presence, revocations) then. */
   live: boolean;
+  /**
+   * Destroys the data keys of these erased messages (live only: a rebuild replays erasures
+   * whose keys are gone already). The command that erased them destroyed them too; doing it
+   * again here, for every erasure in the log, finishes one a crash interrupted in between.
+   */
+  destroyKeys(messageIds: string[]): Promise<void>;
 }
 
 export interface Column<Row> {

@@ -60,7 +60,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
             const level = isServerShutdown(error) ? 'debug' : attempt === 1 ? 'info' : 'warn';
             runtime.logger[level]({ code, reason: message, attempt, retryInMs }, 'projector lost the database or the event log; resuming from its checkpoints');
           },
-        }),
+        }, runtime.dataKeys),
     },
     ProjectorLifecycle,
   ],

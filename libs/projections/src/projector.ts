@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventStore, StoredEvent } from '../../event-store/src/event-store.port.js';
 import { LogFollower } from '../../event-store/src/log-follower.js';
+import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
 import { SubscriptionDroppedError } from '../../event-store/src/store-failures.js';
 import { FeedProjection } from './feed.projection.js';
 import { GroupsProjection } from './groups.projection.js';
@@ -9,7 +10,7 @@ import { InboxProjection } from './inbox.projection.js';
 import { LastSeenProjection } from './last-seen.projection.js';
 import { MessagesProjection } from './messages.projection.js';
 import { PeopleProjection } from './people.projection.js';
-import type { Projection } from './projection.js';
+import type { Projection, ProjectionContext } from './projection.js';
 import { isEventOf } from '../../domain/src/event-types.js';
 import { PROJECTED_CHANNEL } from '../../read-models/src/projection-progress.js';
 import { PROJECTION_TABLES } from '../../read-models/src/tables.js';
@@ -54,6 +55,7 @@ export class Projector {
     private readonly store: EventStore,
     private readonly projections: Projection[] = allProjections(),
     private readonly observer: ProjectorObserver = {},
+    private readonly dataKeys?: Pick<DataKeys, 'destroy'>,
   ) {}
 
   /** The last position this projector has applied (and committed). */
@@ -117,6 +119,12 @@ export class Projector {
       [this.projections.map((p) => p.name)],
     );
     const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
+    const context: ProjectionContext = {
+      live,
+      destroyKeys: async (messageIds) => {
+        if (live && messageIds.length > 0) await this.dataKeys?.destroy(messageIds);
+      },
+    };
     const advanced: string[] = [];
     for (const projection of this.projections) {
       const checkpoint = checkpoints.get(projection.name) ?? 0n;
@@ -124,7 +132,7 @@ export class Projector {
       if (fresh.length === 0) continue;
       // The checkpoint moves past the events the projection does not read, too.
       const handled = fresh.filter(isEventOf(projection.handles));
-      if (handled.length > 0) await projection.apply(tx, handled, { live });
+      if (handled.length > 0) await projection.apply(tx, handled, context);
       advanced.push(projection.name);
     }
     if (advanced.length > 0) {
