@@ -61,6 +61,16 @@ describe('SealingEventStore (crypto-shredding)', () => {
     expect((await other.readAll(0n, 10))[0].data).toMatchObject({ text: null, erased: true });
   });
 
+  it('tells which items are erased from the vault alone, without unwrapping the keys that exist', async () => {
+    const { vault, store } = sealed();
+    await store.append('s-1', [{ type: 'Said', data: { itemId: 'gone', text: 'x' } }], 0);
+    await store.destroy(['gone']);
+    // A key this master key cannot unwrap: asking whether it exists must not try.
+    await vault.put([{ id: 'foreign', wrapped: randomBytes(60) }]);
+    const fresh = new SealingEventStore(new InMemoryEventStore(), vault, masterKey, RULES);
+    expect([...(await fresh.erased(['gone', 'foreign', 'gone']))]).toEqual(['gone']);
+  });
+
   it('will not open what another master key sealed', async () => {
     const { raw, vault, store } = sealed();
     await store.append('s-1', [{ type: 'Said', data: { itemId: 'i1', text: 'secret' } }], 0);

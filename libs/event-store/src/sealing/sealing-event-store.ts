@@ -111,7 +111,10 @@ export class SealingEventStore implements EventStore, DataKeys {
   }
 
   async erased(keyIds: string[]): Promise<Set<string>> {
-    await this.loadKeys(keyIds);
+    // Only whether each key exists: the keys themselves are not unwrapped for it.
+    const unknown = [...new Set(keyIds)].filter((id) => !this.cache.has(id));
+    const stored = unknown.length > 0 ? await this.vault.get(unknown) : new Map<string, Buffer>();
+    for (const id of unknown) if (!stored.has(id)) this.remember(id, null);
     return new Set(keyIds.filter((id) => this.cache.get(id) === null));
   }
 
