@@ -18,6 +18,8 @@ import {
   initialGroup,
   evolveUser,
   initialDirectConversation,
+  isGroupConversation,
+  streams,
   initialReceiptWatermark,
   initialUser,
   ReceiptEvent,
@@ -25,7 +27,7 @@ import {
   User,
   UserEvent,
 } from '../../domain/src/index.js';
-import { AggregateType } from './aggregate-store.js';
+import type { AggregateStore, AggregateType, Decision } from './aggregate-store.js';
 
 export const DirectConversationAggregate: AggregateType<DirectConversation, ConversationEvent['type']> = {
   name: 'DirectConversation',
@@ -61,3 +63,21 @@ export const PrivacyAggregate: AggregateType<Privacy, PrivacyEvent['type']> = {
   initial: initialPrivacy,
   evolve: evolvePrivacy,
 };
+
+/** How a command decides on a conversation of either kind: the same event types, per kind of state. */
+export interface ConversationDecision<E extends ConversationEvent & GroupEvent, R> {
+  group(state: GroupConversation): Decision<E, R>;
+  direct(state: DirectConversation): Decision<E, R>;
+}
+
+/** Runs a command on a conversation's stream, as a group or a direct chat by its id. */
+export function executeOnConversation<E extends ConversationEvent & GroupEvent, R>(
+  aggregates: AggregateStore,
+  conversationId: string,
+  decide: ConversationDecision<E, R>,
+): Promise<R> {
+  const stream = streams.conversation(conversationId);
+  return isGroupConversation(conversationId)
+    ? aggregates.execute(stream, GroupAggregate, decide.group)
+    : aggregates.execute(stream, DirectConversationAggregate, decide.direct);
+}

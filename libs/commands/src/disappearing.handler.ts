@@ -4,12 +4,10 @@ import {
   decideGroupTimer,
   DisappearingTimer,
   DisappearingTimerSet,
-  isGroupConversation,
-  streams,
   systemClock,
 } from '../../domain/src/index.js';
 import { AggregateStore } from './aggregate-store.js';
-import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
+import { executeOnConversation } from './aggregates.js';
 
 export interface TimerSetting {
   conversationId: string;
@@ -27,11 +25,10 @@ export class DisappearingHandler {
 
   set(userId: string, conversationId: string, seconds: DisappearingTimer): Promise<TimerSetting> {
     const now = this.clock.now();
-    const stream = streams.conversation(conversationId);
     const decided = (events: DisappearingTimerSet[]) => ({ events, result: { conversationId, seconds, changed: events.length > 0 } });
-    if (isGroupConversation(conversationId)) {
-      return this.aggregates.execute(stream, GroupAggregate, (state) => decided(decideGroupTimer(state, userId, seconds, now)));
-    }
-    return this.aggregates.execute(stream, DirectConversationAggregate, (state) => decided(decideDirectTimer(state, conversationId, userId, seconds, now)));
+    return executeOnConversation(this.aggregates, conversationId, {
+      group: (state) => decided(decideGroupTimer(state, userId, seconds, now)),
+      direct: (state) => decided(decideDirectTimer(state, conversationId, userId, seconds, now)),
+    });
   }
 }

@@ -6,18 +6,16 @@ import {
   decideGroupLifecycle,
   DirectConversation,
   GroupConversation,
-  isGroupConversation,
   LifecycleCommand,
   LifecycleWindows,
   loggedMessage,
   MessageLifecycleEvent,
   MessageLog,
-  streams,
   systemClock,
 } from '../../domain/src/index.js';
 import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
 import { AggregateStore } from './aggregate-store.js';
-import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
+import { executeOnConversation } from './aggregates.js';
 
 export interface ChangedMessage {
   messageId: string;
@@ -90,12 +88,11 @@ export class MessageLifecycleHandler {
   }
 
   private decide(conversationId: string, messageId: string, inGroup: Decide<GroupConversation>, inDirect: Decide<DirectConversation>): Promise<{ events: MessageLifecycleEvent[]; seq: number }> {
-    const stream = streams.conversation(conversationId);
     const decided = (events: MessageLifecycleEvent[], log: MessageLog) => ({ events, result: { events, seq: loggedMessage(log, messageId).seq } });
-    if (isGroupConversation(conversationId)) {
-      return this.aggregates.execute(stream, GroupAggregate, (state) => decided(inGroup(state), state.log));
-    }
-    return this.aggregates.execute(stream, DirectConversationAggregate, (state) => decided(inDirect(state), state.log));
+    return executeOnConversation(this.aggregates, conversationId, {
+      group: (state) => decided(inGroup(state), state.log),
+      direct: (state) => decided(inDirect(state), state.log),
+    });
   }
 }
 
