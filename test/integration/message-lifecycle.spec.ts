@@ -77,7 +77,7 @@ describe('editing a message', () => {
 describe('deleting a message for everyone', () => {
   it('leaves a tombstone at the same seq for everyone, tells both sides, and a repeat answers the same and records nothing', async () => {
     const [alice, bob] = await t.users(2);
-    const first = await sendText(t.api(), alice, bob, 'keep me');
+    await sendText(t.api(), alice, bob, 'keep me');
     const doomed = await sendText(t.api(), alice, bob, 'delete me');
     clock.advance(60 * HOUR);
     const [aliceSocket, bobSocket] = [await t.connect(alice), await t.connect(bob)];
@@ -101,7 +101,6 @@ describe('deleting a message for everyone', () => {
     await t.marker(alice, bob, bobSocket);
     expect(bobSocket.ofType('message_deleted')).toHaveLength(1);
     expectError(await edit(alice, doomed.conversationId, doomed.messageId, 'revive'), 409, 'message_deleted');
-    expect(first.seq).toBe(1);
   });
 
   it('is refused to the other side and to the sender a millisecond after 60 hours', async () => {
@@ -116,7 +115,7 @@ describe('deleting a message for everyone', () => {
   it('erases the body and every edit of it from every table the server has, and a device catching up afterwards never receives it', async () => {
     const [alice, bob] = await t.users(2);
     const bobSocket = await t.connect(bob);
-    const before = await sendText(t.api(), alice, bob, 'before');
+    await sendText(t.api(), alice, bob, 'before');
     await bobSocket.waitFor(() => bobSocket.ofType('message').length === 1);
     const cursorBefore = bobSocket.ofType('message')[0].cursor;
     const secret = `launch-code-${Date.now()}`;
@@ -149,7 +148,6 @@ describe('deleting a message for everyone', () => {
     const [message] = laptop.ofType('message');
     expect(message.message).toMatchObject({ messageId: sent.messageId, body: null, erased: true });
     expect(laptop.ofType('message_edited')[0]).toMatchObject({ messageId: sent.messageId, body: null, erased: true });
-    expect(before.seq).toBe(1);
   });
 
   it('in a group: an admin deletes any member’s message at any age; a member may not delete another’s', async () => {
