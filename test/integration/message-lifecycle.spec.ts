@@ -53,6 +53,8 @@ describe('editing a message', () => {
       type: 'message_edited', cursor: expect.any(String), conversationId: sent.conversationId, messageId: sent.messageId, seq: 1,
       senderId: alice.userId, body: 'see you at 8', editedAt: edited.body.editedAt,
     });
+    // Read your own writes: the editor's next read shows the edit, with no waiting.
+    expect((await t.history(alice, sent.conversationId)).body[0]).toMatchObject({ body: 'see you at 8', editedAt: edited.body.editedAt });
     for (const viewer of [alice, bob]) {
       const [message] = await historyOf(viewer, sent.conversationId, (m) => m[0]?.editedAt !== null);
       expect(message).toMatchObject({ body: 'see you at 8', editedAt: edited.body.editedAt, deletedAt: null });
@@ -91,6 +93,7 @@ describe('deleting a message for everyone', () => {
         senderId: alice.userId, deletedBy: alice.userId, deletedAt: clock.now().toISOString(),
       });
     }
+    expect((await t.history(alice, doomed.conversationId)).body[1]).toMatchObject({ body: null, erased: true, deletedBy: alice.userId });
     for (const viewer of [alice, bob]) {
       const messages = await historyOf(viewer, doomed.conversationId, (m) => m[1]?.erased === true);
       expect(messages.map((m) => [m.seq, m.body, m.erased ?? false])).toEqual([[1, 'keep me', false], [2, null, true]]);
