@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { DomainEventType } from '../../domain/src/events.js';
 import { EventOfType, EventTypeSet, isEventOf } from '../../domain/src/event-types.js';
 import { AppendOptions, EventStore, StoredEvent, WrongExpectedVersionError } from '../../event-store/src/event-store.port.js';
@@ -42,13 +43,15 @@ export function foldStream<S, T extends DomainEventType>(type: AggregateType<S, 
  * one at a time in this process, so the cache never folds an event twice.
  */
 export class AggregateStore {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: LRUCache<string, Cached>;
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: EventStore,
-    private readonly maxCached = 50_000,
-  ) {}
+    maxCached = 50_000,
+  ) {
+    this.cache = new LRUCache({ max: maxCached });
+  }
 
   /** The current state (refresh: read the stream's newest events even on a cache hit). */
   load<S, T extends DomainEventType>(streamId: string, type: AggregateType<S, T>, refresh = true): Promise<{ state: S; version: number }> {
@@ -91,7 +94,7 @@ export class AggregateStore {
           );
           let state = current.state;
           for (const event of events) state = type.evolve(state, event);
-          this.remember(`${type.name}:${streamId}`, { state, version: nextVersion });
+          this.cache.set(`${type.name}:${streamId}`, { state, version: nextVersion });
           return result;
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_ATTEMPTS) throw error;
@@ -109,14 +112,8 @@ export class AggregateStore {
     const events = await this.store.readStream(streamId, entry.version);
     entry.state = foldStream(type, entry.state, events);
     if (events.length > 0) entry.version = events[events.length - 1].streamVersion;
-    this.remember(key, entry);
-    return entry;
-  }
-
-  private remember(key: string, entry: Cached): void {
-    this.cache.delete(key);
     this.cache.set(key, entry);
-    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    return entry;
   }
 
   private serialised<T>(streamId: string, work: () => Promise<T>): Promise<T> {
