@@ -70,6 +70,11 @@ export class SealingEventStore implements EventStore, DataKeys {
    * event, and looking the text up costs less than opening it again. Dropped with the key.
    */
   private readonly opened = new LRUCache<string, Map<string, string>>({ max: MAX_OPENED_ITEMS });
+  /**
+   * The plain data of each event sealed here, by its sealed data object: the adapter hands that
+   * very object to this process's subscribers, which then need no cipher and no cache lookup.
+   */
+  private readonly plainOf = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
 
   constructor(
     private readonly inner: EventStore,
@@ -163,6 +168,7 @@ export class SealingEventStore implements EventStore, DataKeys {
         this.keepOpened(keyId, sealedText, value);
         data[field] = { $sealed: sealedText } satisfies SealedValue;
       }
+      this.plainOf.set(data, event.data);
       return { ...event, data };
     });
     return { sealed, made };
@@ -177,6 +183,8 @@ export class SealingEventStore implements EventStore, DataKeys {
       const rule = this.rules[event.type];
       const keyId = this.keyIdOf(event);
       const key = this.keyOf(keyId);
+      const plain = this.plainOf.get(event.data);
+      if (key && plain) return { ...event, data: { ...plain } };
       const data: Record<string, unknown> = { ...event.data };
       for (const field of rule.fields) {
         const value = data[field];
