@@ -181,6 +181,9 @@ export class MessengerApi {
   }
 
   // ---- audit (an auditor token)
+  auditLog(page: { type?: string; after?: string; limit?: number } = {}) {
+    return this.call<AuditPage>('GET', '/v1/audit/events' + query(page));
+  }
   auditEvents(scope: 'conversations' | 'groups', id: string, page: { after?: string; limit?: number } = {}) {
     return this.call<AuditPage>('GET', `/v1/audit/${scope}/${encodeURIComponent(id)}/events` + query(page));
   }
