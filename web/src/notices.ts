@@ -1,16 +1,11 @@
-// The protocol's errors as sentences a person reads: never raw JSON.
+// The protocol's errors as sentences a person reads, never raw JSON: the server's messages are
+// already written for people; a few codes get a sentence that says what to do.
 import { ApiError, SendError, type ErrorBody } from '../../libs/client/src/index.js';
 
 const PLAIN: Record<string, string> = {
   unauthorized: 'Your session has ended. Please sign in again.',
   rate_limited: 'Too many attempts. Please wait a moment and try again.',
   projections_behind: 'The server is busy catching up. Please try again in a moment.',
-  blocked: 'You cannot message this person.',
-  not_a_member: 'You are not a member of this group.',
-  not_an_admin: 'Only group admins can do that.',
-  edit_window_passed: 'This message is too old to edit.',
-  delete_window_passed: 'This message is too old to delete for everyone.',
-  message_deleted: 'This message was deleted.',
   validation_failed: 'Please check what you entered.',
 };
 

@@ -15,6 +15,7 @@ import {
   type Session,
   type TimelineMessage,
   type TypingState,
+  withQuote,
 } from '../../libs/client/src/index.js';
 import { noticeOf } from './notices.js';
 
@@ -226,7 +227,7 @@ export class ChatStore {
       deletedAt: null,
       deletedBy: null,
     };
-    if (known) this.updateMessages(sent.conversationId, (messages) => mergeMessages(messages, [message]));
+    if (known) this.updateMessages(sent.conversationId, (messages) => mergeMessages(messages, [withQuote(messages, message)]));
     this.noteMessage(message);
     if (conversationId === null || !known) void this.refreshInbox();
     return sent;
@@ -281,7 +282,7 @@ export class ChatStore {
 
   private onMessage(message: TimelineMessage) {
     if (this.missedWhileOffline !== null && message.senderId !== this.me) this.missedWhileOffline++;
-    this.updateMessages(message.conversationId, (messages) => mergeMessages(messages, [message]));
+    this.updateMessages(message.conversationId, (messages) => mergeMessages(messages, [withQuote(messages, message)]));
     this.clearTyping(message.conversationId, message.senderId);
     const isNew = this.noteMessage(message);
     if (message.senderId === this.me) return;

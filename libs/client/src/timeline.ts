@@ -68,3 +68,15 @@ export function applyLifecycle(list: readonly TimelineMessage[], frame: DurableF
     }
   });
 }
+
+/**
+ * The quote history would show for a reply, made from the replied-to message when the client
+ * holds it (the feed's message frame carries none: a quote changes after sending).
+ */
+export function withQuote(list: readonly TimelineMessage[], message: TimelineMessage): TimelineMessage {
+  if (!message.replyTo || message.quote) return message;
+  const quoted = list.find((m) => m.messageId === message.replyTo);
+  if (!quoted) return message;
+  const { messageId, seq, senderId, kind, mediaId } = quoted;
+  return { ...message, quote: { messageId, seq, senderId, kind, mediaId, body: quoted.body?.slice(0, 100) ?? null, ...(quoted.erased ? { erased: true } : {}) } };
+}
