@@ -38,6 +38,8 @@ export interface State {
   presence: Record<string, { online: boolean; lastSeen: string | null }>;
   names: Record<string, string>;
   starred: Record<string, true>;
+  /** Counts the `group` frames per group, so an open group panel knows to re-read it. */
+  groupChanges: Record<string, number>;
   openConversationId: string | null;
   notice: string | null;
   loggedOut: boolean;
@@ -69,6 +71,7 @@ export class ChatStore {
     presence: {},
     names: {},
     starred: {},
+    groupChanges: {},
     openConversationId: null,
     notice: null,
     loggedOut: false,
@@ -149,6 +152,7 @@ export class ChatStore {
     if (userId === this.me) return 'You';
     const named = this.state.names[userId];
     if (named) return named;
+    if (!(userId in this.state.names)) queueMicrotask(() => void this.nameOf(userId));
     const direct = this.state.conversations.find((c) => c.peerUserId === userId);
     return direct?.title ?? `User ${userId.slice(0, 6)}`;
   }
@@ -261,6 +265,8 @@ export class ChatStore {
       case 'presence':
         return this.set({ presence: { ...this.state.presence, [frame.userId]: { online: frame.online, lastSeen: frame.lastSeen } } });
       case 'group':
+        this.set({ groupChanges: { ...this.state.groupChanges, [frame.groupId]: (this.state.groupChanges[frame.groupId] ?? 0) + 1 } });
+        return void this.refreshInbox();
       case 'disappearing':
         return void this.refreshInbox();
       case 'profile':

@@ -22,11 +22,11 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
     void load();
     void store.api.contacts().then(setContacts, () => {});
   }, [load, store]);
-  // A change by anyone (a `group` frame) refreshes the inbox; follow it here too.
-  const conversation = state.conversations.find((c) => c.groupId === groupId);
+  // A change by anyone arrives as a `group` frame.
+  const changes = state.groupChanges[groupId] ?? 0;
   useEffect(() => {
-    void load();
-  }, [conversation?.title, conversation?.updatedAt, load]);
+    if (changes) void load();
+  }, [changes, load]);
 
   if (!group) return <aside className="side-panel">Loading…</aside>;
   const amAdmin = group.members.some((m) => m.userId === store.me && m.role === 'admin');
