@@ -51,7 +51,7 @@ describeInBrowser('web client: a group of three, and the auditor view', () => {
     await alicePage.getByRole('menuitem', { name: 'Info' }).click();
     const info = alicePage.getByTestId('receipt-info');
     await info.waitFor();
-    expect(await info.textContent()).toMatch(/Read byBob.*Delivered toBob.*Carol/);
+    await expect.poll(() => info.textContent()).toMatch(/Read byBob.*Delivered toBob.*Carol/);
     await alicePage.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
 
     await carolPage.getByRole('button', { name: /Climbing/ }).click();

@@ -2,6 +2,7 @@
 // the feed. Components read it with useStore(); every change replaces the state object.
 import { useSyncExternalStore } from 'react';
 import {
+  addFromFeed,
   applyLifecycle,
   applyPeerReceipt,
   FeedConnection,
@@ -48,6 +49,7 @@ export interface State {
 const SESSION_KEY = 'messenger.session';
 const CURSOR_KEY = 'messenger.cursor';
 const TYPING_EXPIRY_MS = 6000;
+const RENDER_INTERVAL_MS = 16;
 
 // Per tab (sessionStorage), so two tabs can be two users.
 export const savedSession = (): Session | null => JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
@@ -78,6 +80,7 @@ export class ChatStore {
   };
   private readonly listeners = new Set<() => void>();
   private missedWhileOffline: number | null = null;
+  private renderTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(readonly session: Session) {
@@ -102,9 +105,13 @@ export class ChatStore {
   };
   snapshot = () => this.state;
 
+  /** Changes apply at once; the screen is told at most once per frame (a catch-up of thousands of items renders a few times, not thousands). */
   private set(change: Partial<State>) {
     this.state = { ...this.state, ...change };
-    for (const listener of this.listeners) listener();
+    this.renderTimer ??= setTimeout(() => {
+      this.renderTimer = null;
+      for (const listener of this.listeners) listener();
+    }, RENDER_INTERVAL_MS);
   }
 
   start() {
@@ -288,7 +295,7 @@ export class ChatStore {
 
   private onMessage(message: TimelineMessage) {
     if (this.missedWhileOffline !== null && message.senderId !== this.me) this.missedWhileOffline++;
-    this.updateMessages(message.conversationId, (messages) => mergeMessages(messages, [withQuote(messages, message)]));
+    this.updateMessages(message.conversationId, (messages) => addFromFeed(messages, withQuote(messages, message)));
     this.clearTyping(message.conversationId, message.senderId);
     const isNew = this.noteMessage(message);
     if (message.senderId === this.me) return;

@@ -59,6 +59,7 @@ export function feedUrl(socketUrl: string, token: string, since?: string | null)
 }
 
 const OPEN = 1;
+const RECEIPT_BATCH_MS = 30;
 export const CLOSE_LOGGED_OUT = 4401;
 export const CLOSE_REPLACED = 4409;
 
@@ -78,6 +79,7 @@ export class FeedConnection {
   private readonly unsentReceipts = new Map<string, { conversationId: string; kind: ReceiptKind; upToSeq: number }>();
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private receiptTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly retryDelays: number[];
 
   constructor(private readonly options: FeedOptions) {
@@ -103,6 +105,7 @@ export class FeedConnection {
   stop(): void {
     this.setStatus('stopped');
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.socket?.close(1000);
     this.socket = null;
     for (const { reject, request } of this.pending.values()) reject(new Error(`send ${request.clientMsgId} abandoned: the feed was stopped`));
@@ -119,13 +122,20 @@ export class FeedConnection {
     });
   }
 
-  /** Moves this user's watermark; kept and sent once the socket is live if it is not now. */
+  /**
+   * Moves this user's watermark. Watermarks asked for within a few milliseconds go out as one
+   * frame per conversation (a catch-up of a thousand messages acknowledges once); while offline
+   * they wait for the socket to be live.
+   */
   receipt(conversationId: string, kind: ReceiptKind, upToSeq: number): void {
     const key = `${kind}:${conversationId}`;
     const queued = this.unsentReceipts.get(key);
     if (queued && queued.upToSeq >= upToSeq) return;
     this.unsentReceipts.set(key, { conversationId, kind, upToSeq });
-    if (this.state === 'live') this.flushReceipts();
+    this.receiptTimer ??= setTimeout(() => {
+      this.receiptTimer = null;
+      if (this.state === 'live') this.flushReceipts();
+    }, RECEIPT_BATCH_MS);
   }
 
   /** Typing indicators are ephemeral: dropped while offline. */

@@ -25,6 +25,17 @@ export function mergeMessages(list: readonly TimelineMessage[], incoming: readon
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * A message from the feed into a timeline that holds the newest pages: older than the oldest
+ * held, it is left for history paging (adding it would leave a hole that paging never fills);
+ * newer than the newest, it is appended without re-sorting (a catch-up of thousands stays linear).
+ */
+export function addFromFeed(list: readonly TimelineMessage[], message: TimelineMessage): TimelineMessage[] {
+  if (list.length && message.seq < list[0].seq) return list as TimelineMessage[];
+  if (!list.length || message.seq > list[list.length - 1].seq) return [...list, message];
+  return mergeMessages(list, [message]);
+}
+
 const STATUS_ORDER = [null, 'sent', 'delivered', 'read'] as const;
 function laterStatus(a: MessageView['status'], b: MessageView['status']): MessageView['status'] {
   return STATUS_ORDER.indexOf(a) >= STATUS_ORDER.indexOf(b) ? a : b;

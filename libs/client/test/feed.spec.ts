@@ -181,6 +181,20 @@ describe('FeedConnection', () => {
     expect(latest().written.filter((f) => f.type !== 'ping')).toEqual([{ type: 'receipt', conversationId: 'c1', kind: 'read', upToSeq: 5 }]);
   });
 
+  it('sends the receipts of a burst as one frame per conversation and kind', () => {
+    const connection = feed();
+    connection.start();
+    latest().goLive('1');
+    for (let seq = 1; seq <= 100; seq++) connection.receipt('c1', 'delivered', seq);
+    connection.receipt('c2', 'read', 7);
+    expect(latest().written.filter((f) => f.type === 'receipt')).toEqual([]);
+    vi.advanceTimersByTime(30);
+    expect(latest().written.filter((f) => f.type === 'receipt')).toEqual([
+      { type: 'receipt', conversationId: 'c1', kind: 'delivered', upToSeq: 100 },
+      { type: 'receipt', conversationId: 'c2', kind: 'read', upToSeq: 7 },
+    ]);
+  });
+
   it('stops for good when the device is logged out (4401) or replaced (4409)', () => {
     for (const code of [4401, 4409]) {
       sockets = [];
