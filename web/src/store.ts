@@ -81,6 +81,8 @@ export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private missedWhileOffline: number | null = null;
   private renderTimer: ReturnType<typeof setTimeout> | null = null;
+  private inboxRead: Promise<void> | null = null;
+  private inboxReadAgain = false;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(readonly session: Session) {
@@ -140,11 +142,25 @@ export class ChatStore {
     this.set({ notice: null, caughtUp: null });
   }
 
-  async refreshInbox() {
-    const conversations = await this.attempt(() => this.api.conversations());
-    if (!conversations) return;
-    this.set({ conversations });
-    for (const c of conversations) if (c.peerUserId) void this.nameOf(c.peerUserId);
+  /**
+   * Re-reads the inbox. One read at a time, and one more if asked meanwhile: an older answer
+   * never overwrites a newer one.
+   */
+  refreshInbox(): Promise<void> {
+    if (this.inboxRead) {
+      this.inboxReadAgain = true;
+      return this.inboxRead;
+    }
+    this.inboxRead = (async () => {
+      do {
+        this.inboxReadAgain = false;
+        const conversations = await this.attempt(() => this.api.conversations());
+        if (!conversations) break;
+        this.set({ conversations });
+        for (const c of conversations) if (c.peerUserId) void this.nameOf(c.peerUserId);
+      } while (this.inboxReadAgain);
+    })().finally(() => (this.inboxRead = null));
+    return this.inboxRead;
   }
 
   /** A user's display name (their profile), falling back to the phone number the inbox shows. */
