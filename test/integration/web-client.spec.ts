@@ -34,7 +34,10 @@ describe('the web client at /', () => {
   });
 
   it('answers a page path of the client with index.html, but leaves the server routes theirs', async () => {
-    expect(await (await get('/chats/some-chat', { accept: 'text/html' })).text()).toContain('<div id="root">');
+    expect(await (await get('/chats/some-chat', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' })).text()).toContain('<div id="root">');
+    const notAPage = await get('/chats/some-chat', { accept: '*/*' });
+    expect(notAPage.status).toBe(404);
+    expect((await notAPage.json()).error.code).toBe('route_not_found');
     const unknownApi = await get('/v1/no-such-route', { accept: 'text/html' });
     expect(unknownApi.status).toBe(404);
     expect((await unknownApi.json()).error.code).toBe('route_not_found');

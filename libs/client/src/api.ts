@@ -22,6 +22,8 @@ import type {
   StarResponse,
   SyncContactsResponse,
 } from '../../protocol/src/openapi/responses.js';
+import type { EventView as AuditEvent, ReplayPage as AuditPage } from '../../audit/src/replay.js';
+import type { ConversationAsOf as AuditState } from '../../audit/src/state-as-of.js';
 import { HttpClient, type HttpOptions } from './http.js';
 
 export type Recipient = { userId: string } | { groupId: string };
@@ -38,6 +40,7 @@ export interface SendRequest {
   forwardOf?: string;
 }
 
+export type { AuditEvent, AuditPage, AuditState };
 export type {
   ContactResponse as Contact,
   DeviceResponse as Device,
@@ -190,50 +193,4 @@ export class MessengerApi {
   auditState(scope: 'conversations' | 'groups', id: string, at: string) {
     return this.call<AuditState>('GET', `/v1/audit/${scope}/${encodeURIComponent(id)}/state` + query({ at }));
   }
-}
-
-/** An event as the audit routes show it (docs/audit.md). */
-export interface AuditEvent {
-  position: string;
-  id: string;
-  streamId: string;
-  streamVersion: number;
-  type: string;
-  schemaVersion: number;
-  occurredAt: string;
-  recordedAt: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-}
-
-export interface AuditPage {
-  events: AuditEvent[];
-  next: string;
-  caughtUp: boolean;
-}
-
-/** A conversation or group as it was at a moment (docs/audit.md, "The past"). */
-export interface AuditState {
-  conversationId: string;
-  type: 'direct' | 'group';
-  at: string;
-  existed: boolean;
-  position: string;
-  participants: string[];
-  group: { groupId: string; name: string; members: { userId: string; role: string; joinedAt: string }[] } | null;
-  lastSeq: number;
-  watermarks: { userId: string; delivered: number; read: number }[];
-  totalMessages: number;
-  messages: {
-    messageId: string;
-    seq: number;
-    senderId: string;
-    kind: string;
-    body: string | null;
-    sentAt: string;
-    status: string;
-    delivered: { userId: string; at: string }[];
-    read: { userId: string; at: string }[];
-    pending: string[];
-  }[];
 }

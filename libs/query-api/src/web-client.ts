@@ -55,8 +55,9 @@ export function webClientRouter(directory: string): express.Router {
     }),
   );
   router.use((request, response, next) => {
-    // A path with an extension names a file: missing, it is a 404, never the page.
-    if (path.extname(request.path) || !request.accepts('html')) return next();
+    // Only a page load (a browser asks for HTML first) gets the page; a path with an extension
+    // names a file, and a client asking for anything (`*/*`) gets the protocol's 404.
+    if (path.extname(request.path) || request.accepts(['json', 'html']) !== 'html') return next();
     if (!existsSync(index)) {
       response.status(503).type('text/plain').send('The web client is not built: run `npm run build`.\n');
       return;

@@ -4,6 +4,7 @@ import type { MessageReceipts, Recipient, TimelineMessage } from '../../../libs/
 import { fullTime, lastSeenText, shortTime } from '../format.js';
 import { useStore, type ChatStore } from '../store.js';
 import { GroupInfo } from './group-info.js';
+import { Dialog } from './panels.js';
 import { ProfilePanel } from './profile.js';
 
 export interface ChatTarget {
@@ -447,19 +448,5 @@ function ReceiptInfo({ store, message, onClose }: { store: ChatStore; message: T
         </div>
       )}
     </Dialog>
-  );
-}
-
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: React.ReactNode }) {
-  return (
-    <div className="dialog-backdrop" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label={title}>
-        <h3>{title}</h3>
-        {children}
-        <button className="close" onClick={onClose} autoFocus>
-          Close
-        </button>
-      </div>
-    </div>
   );
 }

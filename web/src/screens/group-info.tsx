@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Contact, Group } from '../../../libs/client/src/index.js';
 import { useStore, type ChatStore } from '../store.js';
+import { SidePanel } from './panels.js';
 
 /** A group's name and members; admins rename, add, remove, promote and demote; anyone leaves. */
 export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; groupId: string; onClose: () => void }) {
@@ -39,13 +40,7 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
   const candidates = contacts.filter((c) => !group.members.some((m) => m.userId === c.userId));
 
   return (
-    <aside className="side-panel" aria-label="Group info">
-      <header>
-        <h3>Group info</h3>
-        <button onClick={onClose} aria-label="Close group info">
-          ×
-        </button>
-      </header>
+    <SidePanel title="Group info" onClose={onClose}>
       {amAdmin ? (
         <form
           onSubmit={(e) => {
@@ -100,6 +95,6 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
       <button className="danger" onClick={() => void run(() => store.api.leaveGroup(groupId))}>
         Leave group
       </button>
-    </aside>
+    </SidePanel>
   );
 }

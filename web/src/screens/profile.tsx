@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Profile } from '../../../libs/client/src/index.js';
 import { lastSeenText } from '../format.js';
 import { useStore, type ChatStore } from '../store.js';
+import { SidePanel } from './panels.js';
 
 /** Someone's profile as their privacy settings let the viewer see it, and blocking them. */
 export function ProfilePanel({ store, userId, onClose }: { store: ChatStore; userId: string; onClose: () => void }) {
@@ -16,13 +17,7 @@ export function ProfilePanel({ store, userId, onClose }: { store: ChatStore; use
     if ((await store.attempt(() => store.api.setBlocked(userId, !blocked))) !== undefined) setBlocked(!blocked);
   };
   return (
-    <aside className="side-panel" aria-label="Contact info">
-      <header>
-        <h3>Contact info</h3>
-        <button onClick={onClose} aria-label="Close contact info">
-          ×
-        </button>
-      </header>
+    <SidePanel title="Contact info" onClose={onClose}>
       <h4>{profile?.displayName || store.displayName(userId)}</h4>
       {profile?.about && <p>{profile.about}</p>}
       <p>{lastSeenText(state.presence[userId])}</p>
@@ -31,6 +26,6 @@ export function ProfilePanel({ store, userId, onClose }: { store: ChatStore; use
           {blocked ? 'Unblock' : 'Block'}
         </button>
       )}
-    </aside>
+    </SidePanel>
   );
 }
