@@ -3,6 +3,7 @@
 import { useSyncExternalStore } from 'react';
 import {
   addFromFeed,
+  ApiError,
   applyLifecycle,
   applyPeerReceipt,
   FeedConnection,
@@ -133,6 +134,8 @@ export class ChatStore {
       const result = await command();
       return result;
     } catch (error) {
+      // A 401 means this device was logged out (or its token expired): back to signing in.
+      if (error instanceof ApiError && error.status === 401) this.set({ loggedOut: true });
       this.set({ notice: noticeOf(error) });
       return undefined;
     }
