@@ -1,5 +1,6 @@
 // One device's WebSocket to /v1/ws, kept lean: no compression, one JSON.parse per frame.
 import WebSocket from 'ws';
+import { feedUrl } from '../../libs/client/src/feed.js';
 
 export interface Frame {
   type: string;
@@ -70,8 +71,7 @@ export class DeviceSocket {
   }
 
   static connect(wsBase: string, token: string, opts: ConnectOptions = {}): Promise<DeviceSocket> {
-    let url = `${wsBase}/v1/ws?token=${encodeURIComponent(token)}`;
-    if (opts.since) url += `&since=${encodeURIComponent(opts.since)}`;
+    const url = feedUrl(`${wsBase}/v1/ws`, token, opts.since);
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
         perMessageDeflate: false,

@@ -33,6 +33,27 @@ const rules: IForbiddenRuleType[] = [
     to: { path: '^libs/event-store/src/(postgres|eventstoredb|memory)/' },
   },
   {
+    name: 'web-client-through-the-client-library',
+    comment: 'the web client speaks to the server only through libs/client',
+    severity: 'error',
+    from: { path: '^web/' },
+    to: { path: '^(libs|apps)/', pathNot: '^libs/client/' },
+  },
+  {
+    name: 'client-library-framework-free',
+    comment: 'libs/client runs in browsers and Node alike: no package, no Node built-in, no lib but the response types of libs/protocol and libs/audit',
+    severity: 'error',
+    from: { path: '^libs/client/src/' },
+    to: { pathNot: '^libs/(client|protocol|audit)/' },
+  },
+  {
+    name: 'clients-take-only-types-from-the-server',
+    comment: 'no class-validator, Nest or domain code may reach a browser bundle',
+    severity: 'error',
+    from: { path: '^(web|libs/client/src)/' },
+    to: { path: '^libs/(protocol|audit)/', dependencyTypesNot: ['type-only'] },
+  },
+  {
     name: 'no-file-cycles',
     severity: 'error',
     from: {},
@@ -43,7 +64,7 @@ const rules: IForbiddenRuleType[] = [
 let graph: ICruiseResult;
 
 beforeAll(async () => {
-  const result = await cruise(['libs', 'apps'], {
+  const result = await cruise(['libs', 'apps', 'web/src'], {
     tsPreCompilationDeps: true,
     exclude: { path: '(^|/)test/' },
     doNotFollow: { path: 'node_modules' },
@@ -54,17 +75,18 @@ beforeAll(async () => {
   graph = result.output as ICruiseResult;
 }, 60_000);
 
-/** `libs/<name>` or `apps/<name>` of a source path. */
-const unitOf = (source: string) => source.split('/').slice(0, 2).join('/');
+/** `libs/<name>`, `apps/<name>` or `web` of a source path. */
+const unitOf = (source: string) => (source.startsWith('web/') ? 'web' : source.split('/').slice(0, 2).join('/'));
+const UNIT = /^(libs|apps|web)\//;
 
 function libraryGraph(): Map<string, Set<string>> {
   const edges = new Map<string, Set<string>>();
   for (const module of graph.modules) {
-    if (!/^(libs|apps)\//.test(module.source)) continue;
+    if (!UNIT.test(module.source)) continue;
     const from = unitOf(module.source);
     const targets = edges.get(from) ?? edges.set(from, new Set()).get(from)!;
     for (const dependency of module.dependencies) {
-      if (!/^(libs|apps)\//.test(dependency.resolved)) continue;
+      if (!UNIT.test(dependency.resolved)) continue;
       const to = unitOf(dependency.resolved);
       if (to !== from) targets.add(to);
     }
@@ -108,7 +130,7 @@ describe('the dependency rule', () => {
     expect(unresolved).toEqual([]);
   });
 
-  it('holds: pure domain, apps import only libs, libs never apps, no adapter imported past its port, no file cycles', () => {
+  it('holds: pure domain, apps import only libs, libs never apps, no adapter imported past its port, clients through libs/client, no file cycles', () => {
     const violations = graph.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`);
     expect(violations).toEqual([]);
   });

@@ -1,30 +1,20 @@
 import { randomInt } from 'node:crypto';
 import WebSocket from 'ws';
+import { feedUrl } from '../../libs/client/src/feed.js';
+import { HttpClient, type RawResponse } from '../../libs/client/src/http.js';
 
-export interface HttpResult<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
+export type HttpResult<T = any> = RawResponse<T>;
 
-/** A plain HTTP client speaking the protocol, as any third-party client would. */
+/** A plain HTTP client speaking the protocol, as any third-party client would: the client library's request, every status returned as it is. */
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  private readonly http: HttpClient;
 
-  async request<T = any>(method: string, path: string, body?: unknown, token?: string, rawBody?: string): Promise<HttpResult<T>> {
-    const response = await fetch(this.baseUrl + path, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text, the test will say so
-    }
-    return { status: response.status, body: parsed as T, headers: response.headers };
+  constructor(readonly baseUrl: string) {
+    this.http = new HttpClient(baseUrl);
+  }
+
+  request<T = any>(method: string, path: string, body?: unknown, token?: string, rawBody?: string): Promise<HttpResult<T>> {
+    return this.http.raw<T>(method, path, body, { token, rawBody });
   }
 
   post<T = any>(path: string, body: unknown, token?: string) {
@@ -114,8 +104,7 @@ export class FeedClient {
 
   /** Opens the socket and waits for the pong of a first ping: from then on the socket is live. */
   static async connect(wsUrl: string, token: string, since?: string, options: WebSocket.ClientOptions = {}): Promise<FeedClient> {
-    const url = `${wsUrl}?token=${encodeURIComponent(token)}${since ? `&since=${encodeURIComponent(since)}` : ''}`;
-    const socket = new WebSocket(url, options);
+    const socket = new WebSocket(feedUrl(wsUrl, token, since), options);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

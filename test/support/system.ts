@@ -29,11 +29,12 @@ export interface TestSystem {
 /**
  * The whole system in this process (as `npm start` runs it) on a fresh database of the test
  * cluster, over real HTTP and WebSockets on a free port. A test that checks a time window
- * passes a `ManualClock` and moves time itself.
+ * passes a `ManualClock` and moves time itself; one that restarts the system passes the first
+ * one's `DATABASE_URL` and `port`.
  */
-export async function startTestSystem(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}, options: { clock?: Clock; port?: number } = {}): Promise<TestSystem> {
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = loadConfig({ LOG_LEVEL: 'error', ...env, PORT: String(port) });
   const logger = createLogger(config.LOG_LEVEL, 'test');
   const runtime = await connectRuntime({ config, logger, databaseUrl, secrets: TEST_SECRETS, clock: options.clock });

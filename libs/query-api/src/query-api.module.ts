@@ -21,6 +21,7 @@ import { ConversationsController } from './conversations.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
+import { WebClientHost } from './web-client.js';
 
 /** Starts following the event log, the projections' progress, presence and typing before the socket accepts clients. */
 class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -78,6 +79,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     },
     LiveChannelsLifecycle,
     FeedGateway,
+    WebClientHost,
   ],
 })
 export class QueryApiModule {}

@@ -1,0 +1,100 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Contact, Group } from '../../../libs/client/src/index.js';
+import { useStore, type ChatStore } from '../store.js';
+import { SidePanel } from './panels.js';
+
+/** A group's name and members; admins rename, add, remove, promote and demote; anyone leaves. */
+export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; groupId: string; onClose: () => void }) {
+  const state = useStore(store);
+  const [group, setGroup] = useState<Group | null>(null);
+  const [name, setName] = useState('');
+  const [contacts, setContacts] = useState<Contact[]>([]);
+  const [adding, setAdding] = useState('');
+
+  const load = useCallback(async () => {
+    const loaded = await store.attempt(() => store.api.group(groupId));
+    if (loaded) {
+      setGroup(loaded);
+      setName(loaded.name);
+      for (const m of loaded.members) void store.nameOf(m.userId);
+    }
+  }, [store, groupId]);
+  useEffect(() => {
+    void load();
+    void store.api.contacts().then(setContacts, () => {});
+  }, [load, store]);
+  // A change by anyone arrives as a `group` frame.
+  const changes = state.groupChanges[groupId] ?? 0;
+  useEffect(() => {
+    if (changes) void load();
+  }, [changes, load]);
+
+  if (!group) return <aside className="side-panel">Loading…</aside>;
+  const amAdmin = group.members.some((m) => m.userId === store.me && m.role === 'admin');
+  const run = async (command: () => Promise<unknown>) => {
+    if ((await store.attempt(command)) !== undefined) {
+      await load();
+      void store.refreshInbox();
+    }
+  };
+  const candidates = contacts.filter((c) => !group.members.some((m) => m.userId === c.userId));
+
+  return (
+    <SidePanel title="Group info" onClose={onClose}>
+      {amAdmin ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() => store.api.updateGroup(groupId, { name: name.trim() }));
+          }}
+        >
+          <label htmlFor="group-name">Group name</label>
+          <input id="group-name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+          <button type="submit">Rename</button>
+        </form>
+      ) : (
+        <h4>{group.name}</h4>
+      )}
+      <h4>{group.members.length} members</h4>
+      <ul className="members" aria-label="Members">
+        {group.members.map((m) => (
+          <li key={m.userId}>
+            <span>
+              {store.displayName(m.userId)} {m.role === 'admin' && <em className="badge">admin</em>}
+            </span>
+            {amAdmin && m.userId !== store.me && (
+              <span className="member-actions">
+                <button onClick={() => void run(() => store.api.setAdmin(groupId, m.userId, m.role !== 'admin'))}>{m.role === 'admin' ? 'Dismiss as admin' : 'Make admin'}</button>
+                <button onClick={() => void run(() => store.api.removeMember(groupId, m.userId))}>Remove</button>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+      {amAdmin && candidates.length > 0 && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (adding) void run(() => store.api.addMembers(groupId, [adding])).then(() => setAdding(''));
+          }}
+        >
+          <label htmlFor="add-member">Add a contact</label>
+          <select id="add-member" value={adding} onChange={(e) => setAdding(e.target.value)}>
+            <option value="">Choose…</option>
+            {candidates.map((c) => (
+              <option key={c.userId} value={c.userId}>
+                {c.displayName || store.displayName(c.userId)}
+              </option>
+            ))}
+          </select>
+          <button type="submit" disabled={!adding}>
+            Add
+          </button>
+        </form>
+      )}
+      <button className="danger" onClick={() => void run(() => store.api.leaveGroup(groupId))}>
+        Leave group
+      </button>
+    </SidePanel>
+  );
+}
