@@ -12,8 +12,6 @@ import type { MediaKind } from './media-types.js';
 
 /** Where resumable uploads are served (POST to create; HEAD, PATCH, DELETE on `/{uploadId}`). */
 export const RESUMABLE_UPLOADS_PATH = '/v1/media/uploads';
-/** Set by the server from the caller's token (whatever a client sends under this name is replaced): whose upload a request is. */
-const UPLOADER_HEADER = 'x-media-uploader';
 /** How long an unfinished upload may wait for its next part before it is removed. */
 export const UNFINISHED_UPLOAD_TTL_MS = 24 * 3_600_000;
 
@@ -29,6 +27,15 @@ function optionsOf(metadata: Record<string, string | null | undefined> | undefin
     ]);
   }
   return { kind: kind as MediaKind, encrypted: metadata?.encrypted === 'true' };
+}
+
+/** The request's Upload-Metadata; none when absent or malformed (the POST is then refused for its kind). */
+function metadataOf(header: string | null): Record<string, string | null> {
+  try {
+    return header ? Metadata.parse(header) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A failure as tus answers it: the status and the protocol's error body. */
@@ -49,6 +56,8 @@ function asTusError(error: unknown): { status_code: number; body: string } {
 export class ResumableUploads implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly server: Server;
   private cleanup?: TimerHandle;
+  /** Whose request each one being served is (its caller was authenticated before it was handed over). */
+  private readonly uploaders = new WeakMap<object, string>();
 
   constructor(
     private readonly staging: ReadableDataStore,
@@ -62,8 +71,11 @@ export class ResumableUploads implements OnApplicationBootstrap, OnApplicationSh
       relativeLocation: true,
       disableTerminationForFinishedUploads: true,
       maxSize: async (req, uploadId) => {
-        const metadata = uploadId ? (await staging.getUpload(uploadId)).metadata : Metadata.parse(req.headers.get('upload-metadata') ?? undefined);
-        return media.maxBytes(optionsOf(metadata).kind);
+        // On the POST that creates it the upload has an id but is not stored yet: its metadata is in the request.
+        const metadata = req.method === 'POST' || !uploadId ? metadataOf(req.headers.get('upload-metadata')) : (await staging.getUpload(uploadId)).metadata;
+        const kind = metadata?.kind;
+        // No kind yet: the largest limit here, and onUploadCreate answers 400.
+        return MEDIA_KINDS.includes(kind as MediaKind) ? media.maxBytes(kind as MediaKind) : Math.max(...MEDIA_KINDS.map((k) => media.maxBytes(k as MediaKind)));
       },
       onUploadCreate: async (req, upload) => {
         try {
@@ -72,12 +84,12 @@ export class ResumableUploads implements OnApplicationBootstrap, OnApplicationSh
         } catch (error) {
           throw asTusError(error);
         }
-        return { metadata: { ...upload.metadata, uploaderId: req.headers.get(UPLOADER_HEADER) } };
+        return { metadata: { ...upload.metadata, uploaderId: this.uploaderOf(req) } };
       },
       onIncomingRequest: async (req, uploadId) => {
         if (req.method === 'POST' || req.method === 'OPTIONS') return;
         const upload = await staging.getUpload(uploadId).catch(() => null);
-        if (upload && upload.metadata?.uploaderId !== req.headers.get(UPLOADER_HEADER)) {
+        if (upload && upload.metadata?.uploaderId !== this.uploaderOf(req)) {
           throw asTusError(new DomainError('not_found', 'upload_not_found', 'no upload with that id'));
         }
       },
@@ -95,8 +107,14 @@ export class ResumableUploads implements OnApplicationBootstrap, OnApplicationSh
 
   /** Serves one tus request of `uploaderId` (authenticated by the caller). */
   handle(uploaderId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    req.headers[UPLOADER_HEADER] = uploaderId;
+    this.uploaders.set(req, uploaderId);
     return this.server.handle(req, res);
+  }
+
+  /** The caller of a request the tus server passes back (it wraps the Node request it was given). */
+  private uploaderOf(req: { runtime?: { node?: { req?: object } } }): string | null {
+    const node = req.runtime?.node?.req;
+    return (node && this.uploaders.get(node)) ?? null;
   }
 
   private async finish(upload: Upload): Promise<{ status_code: number; headers: Record<string, string>; body: string }> {
