@@ -27,7 +27,8 @@ export interface MediaSweeperLog {
  */
 export class MediaSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private interval?: TimerHandle;
-  private running?: Promise<string[]>;
+  private running?: Promise<void>;
+  private again = false;
   private stopped = false;
 
   constructor(
@@ -40,7 +41,7 @@ export class MediaSweeper implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   onApplicationBootstrap(): void {
-    this.interval = this.clock.setInterval(() => void this.sweep(), this.options.intervalMs);
+    this.interval = this.clock.setInterval(() => this.tick(), this.options.intervalMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -49,15 +50,22 @@ export class MediaSweeper implements OnApplicationBootstrap, OnApplicationShutdo
     await this.running;
   }
 
-  /** One pass; resolves with the ids removed. A pass already running is joined, not doubled. */
-  sweep(): Promise<string[]> {
-    if (this.stopped) return Promise.resolve([]);
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
+  /** A tick during a pass folds into one more pass after it, at the later time (a clock that jumped is seen where it landed). */
+  private tick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.running = undefined));
   }
 
-  private async pass(): Promise<string[]> {
-    const removed: string[] = [];
+  private async pass(): Promise<void> {
     try {
       const now = this.clock.now().getTime();
       for (;;) {
@@ -73,12 +81,10 @@ export class MediaSweeper implements OnApplicationBootstrap, OnApplicationShutdo
         await this.keys.destroy(ids);
         await this.storage.delete(ids.flatMap(objectKeysOf));
         await this.db.query('UPDATE media_objects SET removed_at = $2 WHERE media_id = ANY($1)', [ids, new Date(now)]);
-        removed.push(...ids);
         if (due.length < BATCH) break;
       }
     } catch (error) {
       this.log.warn({ err: error }, 'media sweeper: pass failed; trying again at the next one');
     }
-    return removed;
   }
 }
