@@ -76,3 +76,10 @@ export function generatedBytes(size: number, chunkBytes = 256 * 1024): Readable 
     },
   });
 }
+
+/** Uploads a small image as `token`'s user and answers its mediaId: what a message, profile photo or group icon may name. */
+export async function uploadedPhoto(baseUrl: string, token: string): Promise<string> {
+  const result = await upload(baseUrl, token, 'image', await photo(32, 32));
+  if (result.status !== 201) throw new Error(`upload answered ${result.status}: ${result.body.toString()}`);
+  return result.json.mediaId;
+}
