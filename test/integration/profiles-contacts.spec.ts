@@ -221,20 +221,21 @@ describe('profiles and contact discovery', () => {
 
     it('a user the owner blocks sees neither about nor photo, even a contact under "everyone"; unblocking restores them', async () => {
       const [owner, viewer, other] = await h.users(3);
-      expect((await h.patchProfile(owner, { displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' })).status).toBe(200);
+      const p1 = await uploadedPhoto(h.api().baseUrl, owner.token);
+      expect((await h.patchProfile(owner, { displayName: 'Owner', about: 'about me', avatarMediaId: p1 })).status).toBe(200);
       expect((await h.sync(owner, [viewer.phone])).status).toBe(200);
       await h.meWhen(owner, (b) => b.displayName === 'Owner');
-      expect((await h.profile(viewer, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' });
+      expect((await h.profile(viewer, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: p1 });
 
       expect((await h.block(owner, viewer)).status).toBe(200);
       const hidden = await eventually(() => h.profile(viewer, owner), (r) => r.body?.about === null);
       expect(hidden.body).toEqual({ userId: owner.userId, displayName: 'Owner', about: null, avatarMediaId: null });
       // Others are not affected.
-      expect((await h.profile(other, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' });
+      expect((await h.profile(other, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: p1 });
 
       expect((await h.unblock(owner, viewer)).status).toBe(200);
       const restored = await eventually(() => h.profile(viewer, owner), (r) => r.body?.about !== null);
-      expect(restored.body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' });
+      expect(restored.body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: p1 });
     });
   });
 

@@ -78,8 +78,19 @@ export function generatedBytes(size: number, chunkBytes = 256 * 1024): Readable 
 }
 
 /** Uploads a small image as `token`'s user and answers its mediaId: what a message, profile photo or group icon may name. */
-export async function uploadedPhoto(baseUrl: string, token: string): Promise<string> {
-  const result = await upload(baseUrl, token, 'image', await photo(32, 32));
+export const uploadedPhoto = (baseUrl: string, token: string) => uploadedMedia(baseUrl, token, 'image');
+
+/** The smallest bytes of each kind whose type the server finds (by signature). */
+export const SAMPLE_MEDIA: Record<'image' | 'video' | 'audio' | 'document', () => Promise<Buffer>> = {
+  image: () => photo(32, 32),
+  video: async () => Buffer.concat([Buffer.from('000000206674797069736f6d0000020069736f6d69736f32617663316d703431', 'hex'), randomBytes(5000)]),
+  audio: async () => Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), randomBytes(5000)]),
+  document: async () => Buffer.from('%PDF-1.4\n' + 'x'.repeat(5000)),
+};
+
+/** Uploads a sample of `kind` as `token`'s user and answers its mediaId. */
+export async function uploadedMedia(baseUrl: string, token: string, kind: keyof typeof SAMPLE_MEDIA): Promise<string> {
+  const result = await upload(baseUrl, token, kind, await SAMPLE_MEDIA[kind]());
   if (result.status !== 201) throw new Error(`upload answered ${result.status}: ${result.body.toString()}`);
   return result.json.mediaId;
 }

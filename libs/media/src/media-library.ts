@@ -8,7 +8,7 @@ import type { MessageKind } from '../../domain/src/events.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { mayFetchMediaSql } from './media-access.sql.js';
 import type { MediaKeys } from './media-keys.js';
-import type { MediaStorage } from './media-storage.port.js';
+import { MediaObjectMissing, type MediaStorage } from './media-storage.port.js';
 import { acceptedType, maxBytesOf, type MediaKind, type MediaLimits, OPAQUE_TYPE, SNIFF_BYTES, type ThumbnailSize, type ThumbnailState } from './media-types.js';
 import { THUMBNAIL_SIZE_NAMES } from '../../protocol/src/media.js';
 import { type ByteRange, openRange, plainSizeOf, sealStream } from './segmented-cipher.js';
@@ -178,7 +178,10 @@ export class MediaLibrary {
     const wanted = range ?? { start: 0, end: size - 1 };
     if (wanted.start >= size) throw new DomainError('range_not_satisfiable', 'range_not_satisfiable', `the media has ${size} bytes`, { size });
     const { sealed, open } = openRange(key, sealContext(record.mediaId, variant), size, { start: wanted.start, end: Math.min(wanted.end, size - 1) });
-    const source = await this.storage.get(stored, sealed);
+    const source = await this.storage.get(stored, sealed).catch((error) => {
+      // Removed by the sweeper between the check and the read.
+      throw error instanceof MediaObjectMissing ? mediaNotFound() : error;
+    });
     source.on('error', (error) => open.destroy(error));
     return { size, stream: source.pipe(open) };
   }

@@ -33,8 +33,11 @@ export const s3OptionsOf = (config: Config): S3MediaStorageOptions => ({
 });
 
 /** The one place that picks the media storage adapter from the configuration (MEDIA_STORAGE). */
-export function openMediaStorage(config: Config): MediaStorage {
-  return config.MEDIA_STORAGE === 's3' ? new S3MediaStorage(s3OptionsOf(config)) : new FilesystemMediaStorage(path.join(mediaDirectory(config), 'objects'));
+export async function openMediaStorage(config: Config): Promise<MediaStorage> {
+  if (config.MEDIA_STORAGE !== 's3') return new FilesystemMediaStorage(path.join(mediaDirectory(config), 'objects'));
+  const storage = new S3MediaStorage(s3OptionsOf(config));
+  await storage.ensureBucket();
+  return storage;
 }
 
 /** Where unfinished resumable uploads wait: beside the media objects, in the same kind of store. */
@@ -96,7 +99,8 @@ export class MediaModule {}
     },
     {
       provide: ResumableUploads,
-      inject: [MediaLibrary, Thumbnailer, RUNTIME, CLOCK],
+      // After the storage: with S3 the staged parts go to its bucket, made when the storage opened.
+      inject: [MediaLibrary, Thumbnailer, RUNTIME, CLOCK, MEDIA_STORAGE],
       useFactory: (media: MediaLibrary, thumbnailer: Thumbnailer, runtime: Runtime, clock: Clock) =>
         new ResumableUploads(stagingStore(runtime.config), media, (record) => thumbnailer.enqueue(record.mediaId), clock),
     },

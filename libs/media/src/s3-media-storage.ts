@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, NoSuchKey, NotFound, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { assertStorageKey, MediaObjectMissing, type MediaStorage } from './media-storage.port.js';
@@ -30,6 +30,16 @@ export class S3MediaStorage implements MediaStorage {
     const config: S3ClientConfig = { region: options.region, endpoint: options.endpoint, forcePathStyle: options.forcePathStyle };
     if (options.accessKeyId && options.secretAccessKey) config.credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
     this.client = new S3Client(config);
+  }
+
+  /** Makes the bucket when it does not exist yet (a fresh MinIO has none). */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
+    } catch (error) {
+      if (!(error instanceof NotFound || (error as { name?: string }).name === 'NotFound')) throw error;
+      await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
+    }
   }
 
   async put(key: string, body: Readable): Promise<number> {

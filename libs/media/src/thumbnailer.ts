@@ -33,8 +33,6 @@ export class Thumbnailer implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly queue: string[] = [];
   private running?: Promise<void>;
   private stopped = false;
-  /** Called after each media's thumbnails are settled (tests and the benchmark wait on it). */
-  onSettled?: (mediaId: string) => void;
 
   constructor(
     private readonly db: SqlRunner,
@@ -62,7 +60,6 @@ export class Thumbnailer implements OnApplicationBootstrap, OnApplicationShutdow
   private async drain(): Promise<void> {
     for (let mediaId = this.queue.shift(); mediaId !== undefined && !this.stopped; mediaId = this.queue.shift()) {
       await this.make(mediaId);
-      this.onSettled?.(mediaId);
     }
   }
 
