@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 
 /** A JPEG of noise: about 5 MiB, and as costly to decode as a photo of that size. */
 async function fiveMiBPhoto(): Promise<Buffer> {
-  const [width, height] = [2000, 1500];
+  const [width, height] = [2832, 2124];
   return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
 }
 

@@ -32,7 +32,8 @@ export class FilesystemMediaStorage implements MediaStorage {
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.pathOf(key);
     if ((await this.size(key)) === null) throw new MediaObjectMissing(key);
-    return createReadStream(file, range ? { start: range.start, end: range.end } : {});
+    // Reads of 256 KiB: a few sealed segments per read rather than one segment over two reads.
+    return createReadStream(file, { highWaterMark: 256 * 1024, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async size(key: string): Promise<number | null> {

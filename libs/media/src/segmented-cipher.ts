@@ -68,7 +68,9 @@ export function openRange(key: Buffer, objectContext: string, plainSize: number,
   const last = Math.floor(range.end / SEGMENT_BYTES);
   const sealedEnd = Math.min((last + 1) * SEALED_SEGMENT_BYTES, sealedSize(plainSize)) - 1;
   let index = first;
-  let buffered: Buffer = Buffer.alloc(0);
+  // Chunks held until a whole sealed segment is in (joined once per segment, not once per chunk).
+  let held: Buffer[] = [];
+  let heldBytes = 0;
   const openOne = (segment: Buffer): Buffer => {
     const plain = openBytes(key, segmentContext(objectContext, index, index === lastSegment), segment);
     const from = index === first ? range.start - first * SEGMENT_BYTES : 0;
@@ -79,11 +81,16 @@ export function openRange(key: Buffer, objectContext: string, plainSize: number,
   const open = new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       try {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes < SEALED_SEGMENT_BYTES) return done();
+        let buffered = Buffer.concat(held, heldBytes);
         while (buffered.length >= SEALED_SEGMENT_BYTES && index <= last) {
           this.push(openOne(buffered.subarray(0, SEALED_SEGMENT_BYTES)));
           buffered = buffered.subarray(SEALED_SEGMENT_BYTES);
         }
+        held = buffered.length > 0 ? [buffered] : [];
+        heldBytes = buffered.length;
         done();
       } catch (error) {
         done(error as Error);
@@ -91,7 +98,7 @@ export function openRange(key: Buffer, objectContext: string, plainSize: number,
     },
     flush(done: TransformCallback) {
       try {
-        if (index <= last) this.push(openOne(buffered));
+        if (index <= last) this.push(openOne(Buffer.concat(held, heldBytes)));
         if (index <= last) throw new Error('the stored object is shorter than its recorded size');
         done();
       } catch (error) {
