@@ -1,5 +1,6 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Clock, TimerHandle } from '../../domain/src/clock.js';
+import type { Clock } from '../../domain/src/clock.js';
+import { PeriodicJob } from '../../platform/src/periodic-job.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import { mediaInUseSql } from '../../read-models/src/sql/media.sql.js';
 import { objectKeysOf } from './media-library.js';
@@ -26,10 +27,7 @@ export interface MediaSweeperLog {
  * Any number of command-api processes may run it: every step is harmless twice.
  */
 export class MediaSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private interval?: TimerHandle;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly job: PeriodicJob;
 
   constructor(
     private readonly db: SqlRunner,
@@ -37,54 +35,35 @@ export class MediaSweeper implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly keys: MediaKeys,
     private readonly clock: Clock,
     private readonly options: { intervalMs: number; unsentTtlMs: number },
-    private readonly log: MediaSweeperLog,
-  ) {}
+    log: MediaSweeperLog,
+  ) {
+    this.job = new PeriodicJob(clock, options.intervalMs, () => this.pass(), (error) => log.warn({ err: error }, 'media sweeper: pass failed; trying again at the next one'));
+  }
 
   onApplicationBootstrap(): void {
-    this.interval = this.clock.setInterval(() => this.tick(), this.options.intervalMs);
+    this.job.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.clock.clearInterval(this.interval);
-    await this.running;
-  }
-
-  /** A tick during a pass folds into one more pass after it, at the later time (a clock that jumped is seen where it landed). */
-  private tick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.pass();
-      } while (this.again && !this.stopped);
-    })().finally(() => (this.running = undefined));
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   private async pass(): Promise<void> {
-    try {
-      const now = this.clock.now().getTime();
-      for (;;) {
-        const due: { media_id: string }[] = await this.db.query(
-          `SELECT mo.media_id FROM media_objects mo
-           WHERE mo.removed_at IS NULL AND coalesce(mo.used_at, mo.created_at) <= $1 AND NOT ${mediaInUseSql('mo.media_id')}
-             AND (mo.created_at <= $2 OR EXISTS (SELECT 1 FROM messages m WHERE m.media_id = mo.media_id))
-           ORDER BY mo.created_at LIMIT $3`,
-          [new Date(now - IN_FLIGHT_GRACE_MS), new Date(now - this.options.unsentTtlMs), BATCH],
-        );
-        if (due.length === 0 || this.stopped) break;
-        const ids = due.map((row) => row.media_id);
-        await this.keys.destroy(ids);
-        await this.storage.delete(ids.flatMap(objectKeysOf));
-        await this.db.query('UPDATE media_objects SET removed_at = $2 WHERE media_id = ANY($1)', [ids, new Date(now)]);
-        if (due.length < BATCH) break;
-      }
-    } catch (error) {
-      this.log.warn({ err: error }, 'media sweeper: pass failed; trying again at the next one');
+    const now = this.clock.now().getTime();
+    for (;;) {
+      const due: { media_id: string }[] = await this.db.query(
+        `SELECT mo.media_id FROM media_objects mo
+         WHERE mo.removed_at IS NULL AND coalesce(mo.used_at, mo.created_at) <= $1 AND NOT ${mediaInUseSql('mo.media_id')}
+           AND (mo.created_at <= $2 OR EXISTS (SELECT 1 FROM messages m WHERE m.media_id = mo.media_id))
+         ORDER BY mo.created_at LIMIT $3`,
+        [new Date(now - IN_FLIGHT_GRACE_MS), new Date(now - this.options.unsentTtlMs), BATCH],
+      );
+      if (due.length === 0 || this.job.isStopped) return;
+      const ids = due.map((row) => row.media_id);
+      await this.keys.destroy(ids);
+      await this.storage.delete(ids.flatMap(objectKeysOf));
+      await this.db.query('UPDATE media_objects SET removed_at = $2 WHERE media_id = ANY($1)', [ids, new Date(now)]);
+      if (due.length < BATCH) return;
     }
   }
 }
