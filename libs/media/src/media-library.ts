@@ -119,12 +119,19 @@ export class MediaLibrary {
       throw guard.refusal ?? error;
     }
     const thumbnails: ThumbnailState = options.encrypted ? 'none' : options.kind === 'image' || (options.kind === 'video' && this.videoFrames) ? 'pending' : 'none';
-    const rows: MediaRow[] = await this.db.query(
-      `INSERT INTO media_objects (media_id, uploader_id, kind, mime_type, size, sha256, encrypted, thumbnails, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [mediaId, uploaderId, options.kind, guard.mimeType, guard.received, guard.sha256(), options.encrypted, thumbnails, this.clock.now()],
-    );
-    return toRecord(rows[0]);
+    try {
+      const rows: MediaRow[] = await this.db.query(
+        `INSERT INTO media_objects (media_id, uploader_id, kind, mime_type, size, sha256, encrypted, thumbnails, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+        [mediaId, uploaderId, options.kind, guard.mimeType, guard.received, guard.sha256(), options.encrypted, thumbnails, this.clock.now()],
+      );
+      return toRecord(rows[0]);
+    } catch (error) {
+      // Unrecorded, the object would be found by nothing, the sweeper included.
+      await this.storage.delete([objectKey(mediaId, 'original')]).catch(() => undefined);
+      await this.keys.destroy([mediaId]).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The media's record, if it exists and was not removed. */
