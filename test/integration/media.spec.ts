@@ -117,6 +117,23 @@ describe('sending and fetching', () => {
     expect((await sendMedia(ben, { userId: cy.userId }, 'image', media.mediaId)).status).toBe(201);
   });
 
+  it('the socket\'s send frame applies the same rule, and the recipient\'s frame names the media', async () => {
+    const [ann, ben] = await h.users(2);
+    const { media } = await uploadPhoto(ann);
+    const [annSocket, benSocket] = await Promise.all([h.connect(ann), h.connect(ben)]);
+    await benSocket.ping();
+    annSocket.send({ type: 'send', clientMsgId: 'ws-unknown', to: { userId: ben.userId }, kind: 'image', mediaId: randomUUID() });
+    const [refused] = await annSocket.nextOfType('error');
+    expect(refused).toMatchObject({ clientMsgId: 'ws-unknown', error: { code: 'media_not_found' } });
+    annSocket.send({ type: 'send', clientMsgId: 'ws-photo', to: { userId: ben.userId }, kind: 'image', mediaId: media.mediaId });
+    await annSocket.nextOfType('sent');
+    const [frame] = await benSocket.nextOfType('message');
+    expect(frame.message).toMatchObject({ kind: 'image', mediaId: media.mediaId, senderId: ann.userId });
+    // What the frame names is enough to fetch the preview at once.
+    await thumbnailsSettled(ann, media.mediaId);
+    expect((await download(base(), ben.token, `/v1/media/${frame.message.mediaId}/thumbnails/small`)).status).toBe(200);
+  });
+
   it('the uploader and the recipient may fetch it, whole or by range, with caching headers; nobody else may', async () => {
     const [ann, ben, cy] = await h.users(3);
     const { image, media } = await uploadPhoto(ann);
