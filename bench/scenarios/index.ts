@@ -3,6 +3,7 @@ import { group1024OfflineScenario } from './group1024-offline.js';
 import { group256Scenario } from './group256.js';
 import { idleConnectionsScenario } from './idle-connections.js';
 import { maxRateScenario } from './max-rate.js';
+import { mediaScenario } from './media.js';
 import { oneToOneDuringRebuildScenario } from './one-to-one-during-rebuild.js';
 import { oneToOneScenario } from './one-to-one.js';
 import { presenceScenario } from './presence.js';
@@ -22,4 +23,5 @@ export const scenarios: Scenario[] = [
   typingScenario,
   idleConnectionsScenario,
   rebuildScenario,
+  mediaScenario,
 ];

@@ -87,7 +87,8 @@ describe('docker/compose.yml (parsed; never run here: no Docker engine on the de
         expect(service.image, name).toMatch(/:local$/);
         continue;
       }
-      expect(service.image, name).toMatch(/^[^:@]+(:\d+(\.\d+)*[\w.-]*|@sha256:[0-9a-f]{64})$/);
+      // A version tag, MinIO's dated release tag (RELEASE.2025-04-22T22-12-26Z), or a digest.
+      expect(service.image, name).toMatch(/^[^:@]+(:\d+(\.\d+)*[\w.-]*|:RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z|@sha256:[0-9a-f]{64})$/);
       expect(service.image, name).not.toMatch(/:latest$/);
     }
   });

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
 import { expectError } from '../support/expect.js';
 import { useTestSystem } from '../support/harness.js';
+import { uploadedPhoto } from '../support/media.js';
 
 /**
  * People, part 2: blocking (refused messages, what the blocked user stops seeing, privacy of the
@@ -170,7 +171,8 @@ describe('blocking', () => {
 
   it('the blocked user stops seeing the blocker\'s presence, last seen, photo and about (HTTP and feed); unblocking restores them', async () => {
     const [alice, bob, control, marker] = await users(4);
-    const patched = await api.request('PATCH', '/v1/me/profile', { displayName: 'Alice', about: 'about alice', avatarMediaId: 'alice-photo' }, alice.token);
+    const alicePhoto = await uploadedPhoto(api.baseUrl, alice.token);
+    const patched = await api.request('PATCH', '/v1/me/profile', { displayName: 'Alice', about: 'about alice', avatarMediaId: alicePhoto }, alice.token);
     expect(patched.status).toBe(200);
     await sendText(api, alice, bob, 'hi bob');
     await sendText(api, alice, control, 'hi control');
@@ -185,7 +187,7 @@ describe('blocking', () => {
     const { lastSeen } = await ownPresence(alice, false);
     await meWhen(alice, (b) => b.about === 'about alice');
     expect((await presence(bob, alice)).body).toEqual({ userId: alice.userId, online: false, lastSeen });
-    expect((await profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'about alice', avatarMediaId: 'alice-photo' });
+    expect((await profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'about alice', avatarMediaId: alicePhoto });
 
     expect((await block(alice, bob)).status).toBe(200);
     await blockedIs(alice, [bob.userId]);
@@ -211,7 +213,7 @@ describe('blocking', () => {
     expect((await unblock(alice, bob)).status).toBe(200);
     await blockedIs(alice, []);
     expect((await presence(bob, alice)).body).toEqual({ userId: alice.userId, online: false, lastSeen: lastSeen2 });
-    expect((await profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'about alice', avatarMediaId: 'alice-photo' });
+    expect((await profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'about alice', avatarMediaId: alicePhoto });
     const again = await connect(alice);
     await bobSocket.waitFor(() => presenceFramesOf(bobSocket, alice).length === 1);
     expect(presenceFramesOf(bobSocket, alice)).toEqual([{ type: 'presence', userId: alice.userId, online: true, lastSeen: lastSeen2 }]);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, sendText, TestUser } from '../support/client.js';
 import { groupHarness } from '../support/groups.js';
 import { useTestSystem } from '../support/harness.js';
+import { uploadedPhoto } from '../support/media.js';
 
 const h = groupHarness(useTestSystem());
 const newId = () => `fwd-${randomInt(1e12)}`;
@@ -49,7 +50,8 @@ describe('forwarding a message', () => {
     const groupId = await h.createGroup(ann, [cat, dan]);
     const catSocket = await h.connect(cat);
     await catSocket.ping();
-    const photo = await h.api().post('/v1/messages', { clientMsgId: newId(), to: { userId: ann.userId }, kind: 'image', body: 'the view', mediaId: 'media-42' }, ben.token);
+    const media42 = await uploadedPhoto(h.system.baseUrl, ben.token);
+    const photo = await h.api().post('/v1/messages', { clientMsgId: newId(), to: { userId: ann.userId }, kind: 'image', body: 'the view', mediaId: media42 }, ben.token);
     expect(photo.status).toBe(201);
 
     const copies = await forward(ann, photo.body, [{ userId: cat.userId }, { groupId }, { userId: dan.userId }]);
@@ -60,7 +62,7 @@ describe('forwarding a message', () => {
 
     for (const [viewer, sent] of [[cat, copies[0]], [dan, copies[1]], [dan, copies[2]]] as const) {
       expect(await messageIn(viewer, sent.conversationId, sent.messageId)).toMatchObject({
-        senderId: ann.userId, kind: 'image', body: 'the view', mediaId: 'media-42', forwardOf: photo.body.messageId, forwardedManyTimes: false, status: null,
+        senderId: ann.userId, kind: 'image', body: 'the view', mediaId: media42, forwardOf: photo.body.messageId, forwardedManyTimes: false, status: null,
       });
     }
     await catSocket.waitFor(() => catSocket.ofType('message').some((f) => f.message.messageId === copies[0].messageId));

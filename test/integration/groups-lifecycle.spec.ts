@@ -3,6 +3,7 @@ import { eventually } from '../support/client.js';
 import { expectError } from '../support/expect.js';
 import { byUserId, expectGroupFrame, groupFrames, groupHarness, ISO, sorted, unknownGroupId, waitKinds } from '../support/groups.js';
 import { useTestSystem } from '../support/harness.js';
+import { uploadedPhoto } from '../support/media.js';
 
 /** Groups (docs/protocol.md): creating a group, reading it and changing its name, description and icon. */
 
@@ -127,24 +128,25 @@ describe('PATCH /v1/groups/{groupId}', () => {
   it('lets an admin change name, description and icon: 200 {}, the group shows it and every member gets `updated`', async () => {
     const [alice, bob] = await t.users(2);
     const groupId = await t.createGroup(alice, [bob], 'Before');
+    const icon = await uploadedPhoto(t.api().baseUrl, alice.token);
     const [aliceSocket, bobSocket] = await Promise.all([t.connect(alice), t.connect(bob)]);
 
     const renamed = await t.update(alice, groupId, { name: 'After' });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
     expect(renamed.body).toEqual({});
-    const both = await t.update(alice, groupId, { description: 'our trips', iconMediaId: 'media-icon-1' });
+    const both = await t.update(alice, groupId, { description: 'our trips', iconMediaId: icon });
     expect(both.status).toBe(200);
     expect(both.body).toEqual({});
 
-    const group = await t.group(bob, groupId, (g) => g.iconMediaId === 'media-icon-1');
-    expect(group).toMatchObject({ name: 'After', description: 'our trips', iconMediaId: 'media-icon-1' });
+    const group = await t.group(bob, groupId, (g) => g.iconMediaId === icon);
+    expect(group).toMatchObject({ name: 'After', description: 'our trips', iconMediaId: icon });
     expect((await t.inboxEntry(bob, groupId)).title).toBe('After');
 
     for (const socket of [aliceSocket, bobSocket]) {
       await waitKinds(socket, groupId, 2);
       const [first, second] = groupFrames(socket, groupId);
       expectGroupFrame(first, groupId, { kind: 'updated', name: 'After', by: alice.userId });
-      expectGroupFrame(second, groupId, { kind: 'updated', description: 'our trips', iconMediaId: 'media-icon-1', by: alice.userId });
+      expectGroupFrame(second, groupId, { kind: 'updated', description: 'our trips', iconMediaId: icon, by: alice.userId });
     }
 
     // null removes the icon and keeps the rest.

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, marker, registerUser, sendText, TestUser, uniquePhone } from '../support/client.js';
 import { expectError } from '../support/expect.js';
 import { Harness, useTestSystem } from '../support/harness.js';
+import { uploadedPhoto } from '../support/media.js';
 
 /**
  * People, part 1: profiles (own and others', as privacy allows), profile frames on the feed, and
@@ -75,24 +76,25 @@ describe('profiles and contact discovery', () => {
 
     it('PATCH /v1/me/profile sets display name, about and avatar; the owner and others read them back; a partial update keeps the rest', async () => {
       const [alice, bob] = await h.users(2);
-      const patched = await h.patchProfile(alice, { displayName: 'Alice', about: 'At the gym', avatarMediaId: 'media-alice-1' });
+      const alicePhoto = await uploadedPhoto(h.api().baseUrl, alice.token);
+      const patched = await h.patchProfile(alice, { displayName: 'Alice', about: 'At the gym', avatarMediaId: alicePhoto });
       expect(patched.status, JSON.stringify(patched.body)).toBe(200);
       expect(patched.body).toEqual({});
 
       const me = await h.meWhen(alice, (b) => b.displayName === 'Alice');
-      expect(me).toMatchObject({ userId: alice.userId, displayName: 'Alice', about: 'At the gym', avatarMediaId: 'media-alice-1', phone: alice.phone });
+      expect(me).toMatchObject({ userId: alice.userId, displayName: 'Alice', about: 'At the gym', avatarMediaId: alicePhoto, phone: alice.phone });
 
       const seen = await h.profile(bob, alice);
       expect(seen.status).toBe(200);
       expect(Object.keys(seen.body).sort()).toEqual(PROFILE_KEYS);
-      expect(seen.body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'At the gym', avatarMediaId: 'media-alice-1' });
+      expect(seen.body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'At the gym', avatarMediaId: alicePhoto });
       // Her own view through the same route.
       expect((await h.profile(alice, alice)).body).toEqual(seen.body);
 
       // Only about changes; then the photo is removed with null.
       expect((await h.patchProfile(alice, { about: 'Busy' })).status).toBe(200);
       await h.meWhen(alice, (b) => b.about === 'Busy');
-      expect((await h.profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'Busy', avatarMediaId: 'media-alice-1' });
+      expect((await h.profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'Busy', avatarMediaId: alicePhoto });
       expect((await h.patchProfile(alice, { avatarMediaId: null })).status).toBe(200);
       await h.meWhen(alice, (b) => b.avatarMediaId === null);
       expect((await h.profile(bob, alice)).body).toEqual({ userId: alice.userId, displayName: 'Alice', about: 'Busy', avatarMediaId: null });
@@ -150,7 +152,7 @@ describe('profiles and contact discovery', () => {
       }
 
       // A second change: only the photo.
-      expect((await h.patchProfile(alice, { avatarMediaId: 'media-2' })).status).toBe(200);
+      expect((await h.patchProfile(alice, { avatarMediaId: await uploadedPhoto(h.api().baseUrl, alice.token) })).status).toBe(200);
       for (const socket of [s1, s2, sPartner, sCo, sHolder]) {
         const frames = await socket.nextOfType('profile', 2);
         expect(frames[1].changed).toEqual(['avatarMediaId']);
@@ -190,7 +192,8 @@ describe('profiles and contact discovery', () => {
     ];
     it.each(photoAboutCases)('about and profile photo follow the owner\'s privacy settings (%s): contacts are the people in the owner\'s synced address book', async (_, about, profilePhoto) => {
       const [owner, contact, stranger, holder] = await h.users(4);
-      expect((await h.patchProfile(owner, { displayName: 'Owner', about: 'my about', avatarMediaId: 'owner-photo' })).status).toBe(200);
+      const ownerPhoto = await uploadedPhoto(h.api().baseUrl, owner.token);
+      expect((await h.patchProfile(owner, { displayName: 'Owner', about: 'my about', avatarMediaId: ownerPhoto })).status).toBe(200);
       // The owner has `contact` in the address book; `holder` has the owner in theirs, which does not count.
       expect((await h.sync(owner, [contact.phone])).status).toBe(200);
       expect((await h.sync(holder, [owner.phone])).status).toBe(200);
@@ -208,30 +211,31 @@ describe('profiles and contact discovery', () => {
           userId: owner.userId,
           displayName: 'Owner',
           about: visible(about, isContact) ? 'my about' : null,
-          avatarMediaId: visible(profilePhoto, isContact) ? 'owner-photo' : null,
+          avatarMediaId: visible(profilePhoto, isContact) ? ownerPhoto : null,
         });
       }
       // The owner always sees everything of their own.
-      expect((await h.profile(owner, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'my about', avatarMediaId: 'owner-photo' });
-      expect(await h.meWhen(owner, () => true)).toMatchObject({ about: 'my about', avatarMediaId: 'owner-photo' });
+      expect((await h.profile(owner, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'my about', avatarMediaId: ownerPhoto });
+      expect(await h.meWhen(owner, () => true)).toMatchObject({ about: 'my about', avatarMediaId: ownerPhoto });
     });
 
     it('a user the owner blocks sees neither about nor photo, even a contact under "everyone"; unblocking restores them', async () => {
       const [owner, viewer, other] = await h.users(3);
-      expect((await h.patchProfile(owner, { displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' })).status).toBe(200);
+      const p1 = await uploadedPhoto(h.api().baseUrl, owner.token);
+      expect((await h.patchProfile(owner, { displayName: 'Owner', about: 'about me', avatarMediaId: p1 })).status).toBe(200);
       expect((await h.sync(owner, [viewer.phone])).status).toBe(200);
       await h.meWhen(owner, (b) => b.displayName === 'Owner');
-      expect((await h.profile(viewer, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' });
+      expect((await h.profile(viewer, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: p1 });
 
       expect((await h.block(owner, viewer)).status).toBe(200);
       const hidden = await eventually(() => h.profile(viewer, owner), (r) => r.body?.about === null);
       expect(hidden.body).toEqual({ userId: owner.userId, displayName: 'Owner', about: null, avatarMediaId: null });
       // Others are not affected.
-      expect((await h.profile(other, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' });
+      expect((await h.profile(other, owner)).body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: p1 });
 
       expect((await h.unblock(owner, viewer)).status).toBe(200);
       const restored = await eventually(() => h.profile(viewer, owner), (r) => r.body?.about !== null);
-      expect(restored.body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: 'p1' });
+      expect(restored.body).toEqual({ userId: owner.userId, displayName: 'Owner', about: 'about me', avatarMediaId: p1 });
     });
   });
 

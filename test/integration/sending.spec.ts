@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, FeedClient, registerUser, sendText, type TestUser } from '../support/client.js';
 import { expectError } from '../support/expect.js';
+import { uploadedMedia } from '../support/media.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
@@ -186,12 +187,13 @@ describe('POST /v1/messages', () => {
     for (const m of messages) expect(m.messageId).toBe(bySeq.get(m.seq));
   });
 
-  it.each(['image', 'video', 'audio', 'document'])('sends a %s with a mediaId and no body', async (kind) => {
+  it.each(['image', 'video', 'audio', 'document'] as const)('sends a %s with a mediaId and no body', async (kind) => {
     const [alice, bob] = await pair();
-    const result = await send(alice, { clientMsgId: newId(), to: { userId: bob.userId }, kind, mediaId: 'media-123' });
+    const mediaId = await uploadedMedia(system.baseUrl, alice.token, kind);
+    const result = await send(alice, { clientMsgId: newId(), to: { userId: bob.userId }, kind, mediaId });
     expectSent(result);
     const [message] = await historyOf(bob, result.body.conversationId, 1);
-    expect(message).toMatchObject({ kind, mediaId: 'media-123', body: null });
+    expect(message).toMatchObject({ kind, mediaId, body: null });
   });
 
   it.each(['location', 'contact'])('sends a %s with a body', async (kind) => {
@@ -414,7 +416,8 @@ describe('body size', () => {
 
   it('answers 413 for a media caption over 65,536 bytes', async () => {
     const [alice, bob] = await pair();
-    const result = await send(alice, { clientMsgId: newId(), to: { userId: bob.userId }, kind: 'image', mediaId: 'm1', body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    const mediaId = await uploadedMedia(system.baseUrl, alice.token, 'image');
+    const result = await send(alice, { clientMsgId: newId(), to: { userId: bob.userId }, kind: 'image', mediaId, body: 'x'.repeat(MAX_BODY_BYTES + 1) });
     expectError(result, 413);
   });
 });

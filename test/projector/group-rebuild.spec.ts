@@ -7,6 +7,7 @@ import { REBUILT_TABLES } from '../../libs/read-models/src/tables.js';
 import { openTestEventStore } from '../support/event-store.js';
 import { snapshotReadModels } from '../support/read-models.js';
 import { startTestSystem, TestSystem } from '../support/system.js';
+import { uploadedPhoto } from '../support/media.js';
 
 /**
  * A group's history (create, add, remove, rejoin, promote, leave, messages, receipts) written
@@ -106,7 +107,8 @@ describe('group read models: live projection equals a rebuild', () => {
     await call('POST', `/v1/groups/${g1}/members`, alice, { userIds: [bob.userId] }); // rejoin
     await send(alice, g1, 'five');
     await call('POST', `/v1/groups/${g1}/admins/${carol.userId}`, alice);
-    await call('PATCH', `/v1/groups/${g1}`, carol, { name: 'Rebuilt', description: 'after the rebuild', iconMediaId: 'icon-1' });
+    const icon = await uploadedPhoto(system.baseUrl, carol.token);
+    await call('PATCH', `/v1/groups/${g1}`, carol, { name: 'Rebuilt', description: 'after the rebuild', iconMediaId: icon });
     await call('POST', `/v1/groups/${g1}/leave`, alice); // carol is admin: no promotion
     await send(bob, g1, 'six');
     await ack(carol, g1, 'read', 6);

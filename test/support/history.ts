@@ -3,7 +3,7 @@ import { AggregateStore } from '../../libs/commands/src/aggregate-store.js';
 import { UserAggregate } from '../../libs/commands/src/aggregates.js';
 import { UserDirectory } from '../../libs/commands/src/user-directory.js';
 import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
-import { SendMessageHandler } from '../../libs/commands/src/send-message.handler.js';
+import { NO_MEDIA, SendMessageHandler } from '../../libs/commands/src/send-message.handler.js';
 import { decideLogInDevice, deviceConnected, deviceDisconnected, streams } from '../../libs/domain/src/index.js';
 import { openTestEventStore } from './event-store.js';
 
@@ -20,7 +20,7 @@ export async function writeHistory(databaseUrl: string, options: { users: number
     await db.initialize();
     await db.runMigrations();
     closers.push(() => db.destroy());
-    const send = new SendMessageHandler(aggregates, new UserDirectory(store, db));
+    const send = new SendMessageHandler(aggregates, new UserDirectory(store, db), NO_MEDIA);
     const receipts = new AcknowledgeReceiptHandler(aggregates);
     const userIds = Array.from({ length: options.users }, (_, i) => `user-${i}`);
     for (const [i, userId] of userIds.entries()) {

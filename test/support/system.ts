@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { AnalyticsPublisherModule } from '../../libs/analytics/src/analytics-publisher.module.js';
 import { CommandApiModule } from '../../libs/command-api/src/command-api.module.js';
@@ -22,6 +25,8 @@ export interface TestSystem {
   baseUrl: string;
   wsUrl: string;
   databaseUrl: string;
+  /** The media folder (a fresh temporary one unless MEDIA_DIR was given; removed on close). */
+  mediaDir: string;
   runtime: Runtime;
   close(): Promise<void>;
 }
@@ -35,7 +40,9 @@ export interface TestSystem {
 export async function startTestSystem(env: Record<string, string> = {}, options: { clock?: Clock; port?: number } = {}): Promise<TestSystem> {
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   const port = options.port ?? (await freePort());
-  const config = loadConfig({ LOG_LEVEL: 'error', ...env, PORT: String(port) });
+  const ownMediaDir = env.MEDIA_DIR === undefined ? await mkdtemp(path.join(tmpdir(), 'test-media-')) : undefined;
+  const mediaDir = env.MEDIA_DIR ?? ownMediaDir!;
+  const config = loadConfig({ LOG_LEVEL: 'error', ...env, MEDIA_DIR: mediaDir, PORT: String(port) });
   const logger = createLogger(config.LOG_LEVEL, 'test');
   const runtime = await connectRuntime({ config, logger, databaseUrl, secrets: TEST_SECRETS, clock: options.clock });
   let app: INestApplication;
@@ -49,10 +56,12 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
     databaseUrl,
+    mediaDir,
     runtime,
     close: async () => {
       await app.close();
       await runtime.close();
+      if (ownMediaDir) await rm(ownMediaDir, { recursive: true, force: true });
     },
   };
 }

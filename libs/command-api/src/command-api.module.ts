@@ -21,12 +21,15 @@ import { PeopleHandler } from '../../commands/src/people.handler.js';
 import { MessagesController } from './messages.controller.js';
 import { DisappearingHandler } from '../../commands/src/disappearing.handler.js';
 import { ExpiryJob } from '../../commands/src/expiry-job.js';
+import { MediaUploadsModule } from '../../media/src/media.module.js';
+import { MediaUploadController } from './media.controller.js';
 
 
 @Module({
   imports: [
     AuthModule,
     CommandHandlersModule,
+    MediaUploadsModule,
     // Per-address limit on the auth routes (per-phone limits live in LoginCodes); 0 turns it off,
     // which the development default does so one machine can register thousands of devices.
     // Contact discovery is limited per user, so nobody can enumerate phone numbers in bulk.
@@ -49,7 +52,7 @@ import { ExpiryJob } from '../../commands/src/expiry-job.js';
       },
     }),
   ],
-  controllers: [AuthController, MessagesController, GroupsController, PeopleController],
+  controllers: [AuthController, MessagesController, GroupsController, PeopleController, MediaUploadController],
   providers: [
     {
       provide: CODE_DELIVERY,

@@ -1,3 +1,4 @@
+import { MediaLibrary } from '../../media/src/media-library.js';
 import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal } from '../../auth/src/auth.guard.js';
@@ -13,7 +14,10 @@ import { AddMembersDto, CreateGroupDto, UpdateGroupDto } from '../../protocol/sr
 @UseGuards(AuthGuard)
 @Controller('v1/groups')
 export class GroupsController {
-  constructor(@Inject(GroupCommandsHandler) private readonly groups: GroupCommandsHandler) {}
+  constructor(
+    @Inject(GroupCommandsHandler) private readonly groups: GroupCommandsHandler,
+    @Inject(MediaLibrary) private readonly media: MediaLibrary,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a group; the creator is a member and an admin' })
@@ -32,6 +36,7 @@ export class GroupsController {
     if (body.name === undefined && body.description === undefined && body.iconMediaId === undefined) {
       throw invalid('validation_failed', 'nothing to change', [{ field: '', message: 'give name, description or iconMediaId' }]);
     }
+    if (body.iconMediaId) await this.media.assertUsable(user.userId, body.iconMediaId, 'image');
     await this.groups.change(groupId, user.userId, { type: 'UpdateGroup', ...body });
     return {};
   }

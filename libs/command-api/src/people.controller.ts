@@ -1,3 +1,4 @@
+import { MediaLibrary } from '../../media/src/media-library.js';
 import { Body, Controller, Delete, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -21,14 +22,16 @@ export class PeopleController {
   constructor(
     @Inject(PeopleHandler) private readonly people: PeopleHandler,
     @Inject(DeviceRevocations) private readonly revocations: DeviceRevocations,
+    @Inject(MediaLibrary) private readonly media: MediaLibrary,
   ) {}
 
   @Patch('me/profile')
   @ApiOperation({ summary: "Change the caller's display name, about or photo" })
   @ApiOkResponse({ type: EmptyResponse, description: 'done: an empty object' })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 403, 404)
   async updateProfile(@CurrentPrincipal() user: Principal, @Body() body: UpdateProfileDto) {
     if (Object.values(body).every((v) => v === undefined)) throw nothingToChange();
+    if (body.avatarMediaId) await this.media.assertUsable(user.userId, body.avatarMediaId, 'image');
     await this.people.updateProfile(user.userId, body);
     return {};
   }

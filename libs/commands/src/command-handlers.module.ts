@@ -6,19 +6,22 @@ import { AcknowledgeReceiptHandler } from './acknowledge-receipt.handler.js';
 import { AggregateStore } from './aggregate-store.js';
 import { SendMessageHandler } from './send-message.handler.js';
 import { UserDirectory } from './user-directory.js';
+import { MediaLibrary } from '../../media/src/media-library.js';
+import { MediaModule } from '../../media/src/media.module.js';
 
 /**
  * The aggregate store and the handlers both sides accept commands for: the command-api over
  * HTTP, the query-api's socket (`send` and `receipt` frames). One instance per process.
  */
 @Module({
+  imports: [MediaModule],
   providers: [
     { provide: AggregateStore, inject: [EVENT_STORE], useFactory: (store: EventStore) => new AggregateStore(store) },
     { provide: UserDirectory, inject: [EVENT_STORE, DataSource], useFactory: (store: EventStore, db: DataSource) => new UserDirectory(store, db) },
     {
       provide: SendMessageHandler,
-      inject: [AggregateStore, UserDirectory, CLOCK],
-      useFactory: (a: AggregateStore, users: UserDirectory, clock: Clock) => new SendMessageHandler(a, users, clock),
+      inject: [AggregateStore, UserDirectory, MediaLibrary, CLOCK],
+      useFactory: (a: AggregateStore, users: UserDirectory, media: MediaLibrary, clock: Clock) => new SendMessageHandler(a, users, media, clock),
     },
     {
       provide: AcknowledgeReceiptHandler,

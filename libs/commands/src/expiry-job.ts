@@ -1,5 +1,6 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Clock, TimerHandle } from '../../domain/src/clock.js';
+import { PeriodicJob } from '../../platform/src/periodic-job.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import type { MessageLifecycleHandler } from './message-lifecycle.handler.js';
 
@@ -22,12 +23,8 @@ export interface ExpiryJobLog {
  * erased, and destroying a key twice is harmless.
  */
 export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
-  private interval?: TimerHandle;
+  private readonly job: PeriodicJob;
   private nextDue?: TimerHandle;
-  private running?: Promise<void>;
-  /** A tick came while a poll ran: poll once more after it, at the later time. */
-  private again = false;
-  private stopped = false;
 
   constructor(
     private readonly db: SqlRunner,
@@ -35,38 +32,18 @@ export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly log: ExpiryJobLog,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(clock, intervalMs, () => this.poll(), (error) => log.warn({ err: error }, 'expiry job: poll failed; trying again at the next one'));
+  }
 
   onApplicationBootstrap(): void {
-    this.interval = this.clock.setInterval(() => this.tick(), this.intervalMs);
-    this.tick();
+    this.job.start();
+    this.job.tick();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.clock.clearInterval(this.interval);
     this.clock.clearTimeout(this.nextDue);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pollWhileAsked().finally(() => (this.running = undefined));
-  }
-
-  private async pollWhileAsked(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.poll();
-      } catch (error) {
-        this.log.warn({ err: error }, 'expiry job: poll failed; trying again at the next one');
-      }
-    } while (this.again && !this.stopped);
+    await this.job.stop();
   }
 
   private async poll(): Promise<void> {
@@ -81,7 +58,7 @@ export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown 
       );
       let failed = 0;
       for (const row of due) {
-        if (this.stopped) return;
+        if (this.job.isStopped) return;
         try {
           await this.lifecycle.expire(row.conversation_id, row.message_id);
         } catch (error) {
@@ -102,8 +79,8 @@ export class ExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     this.clock.clearTimeout(this.nextDue);
     this.nextDue = undefined;
-    if (this.stopped || !next?.expires_at) return;
+    if (this.job.isStopped || !next?.expires_at) return;
     const inMs = next.expires_at.getTime() - now.getTime();
-    if (inMs < this.intervalMs) this.nextDue = this.clock.setTimeout(() => this.tick(), inMs);
+    if (inMs < this.intervalMs) this.nextDue = this.clock.setTimeout(() => this.job.tick(), inMs);
   }
 }

@@ -37,6 +37,18 @@ export interface SendMessageInput {
 
 export type Recipient = SendMessageInput['to'];
 
+/** Whether a sender may name a media object in a message of a kind (libs/media answers: it exists, they uploaded it or may fetch it, it is of that kind). */
+export interface MediaUse {
+  assertUsable(senderId: string, mediaId: string, kind: MessageKind): Promise<void>;
+}
+
+/** For handlers that never see a media message (history seeding, unit tests): any mediaId is refused. */
+export const NO_MEDIA: MediaUse = {
+  assertUsable: async () => {
+    throw notFound('media_not_found', 'no media with that id (or it was removed)');
+  },
+};
+
 /** Forward one message (named with its conversation, where it is checked) to up to five chats. */
 export interface ForwardInput {
   clientMsgId: string;
@@ -69,6 +81,7 @@ export class SendMessageHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly users: UserDirectory,
+    private readonly media: MediaUse,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -112,6 +125,8 @@ export class SendMessageHandler {
 
   /** `forwardScore`: set for a forward's copy, whose source was checked in its own conversation. */
   private async sendOnce(sender: Sender, input: SendMessageInput, forwardScore?: number): Promise<SendResult> {
+    // A forward's copy names the media of a source its sender was checked to see, in its own conversation.
+    if (input.mediaId && forwardScore === undefined) await this.media.assertUsable(sender.userId, input.mediaId, input.kind);
     try {
       return await this.decideAndAppend(sender, input, forwardScore);
     } catch (error) {

@@ -4,7 +4,7 @@ import { AcknowledgeReceiptHandler } from '../src/acknowledge-receipt.handler.js
 import { AggregateStore } from '../src/aggregate-store.js';
 import { GroupCommandsHandler } from '../src/group-commands.handler.js';
 import { PeopleHandler } from '../src/people.handler.js';
-import { SendMessageHandler } from '../src/send-message.handler.js';
+import { NO_MEDIA, SendMessageHandler } from '../src/send-message.handler.js';
 import { UserDirectory } from '../src/user-directory.js';
 import { eventsIn, fixedClock, noReadModel, NOW, RecordingEventStore, registerUsers } from './fixtures.js';
 
@@ -21,7 +21,7 @@ describe('AcknowledgeReceiptHandler', () => {
     const aggregates = new AggregateStore(store);
     const users = new UserDirectory(store, noReadModel);
     receipts = new AcknowledgeReceiptHandler(aggregates, fixedClock);
-    const messages = new SendMessageHandler(aggregates, users, fixedClock);
+    const messages = new SendMessageHandler(aggregates, users, NO_MEDIA, fixedClock);
     let n = 0;
     send = (from, to) => messages.send(device(from), { clientMsgId: `c${++n}`, to, kind: 'text', body: 'hi' });
     people = new PeopleHandler(aggregates, users, 'id-secret', fixedClock);

@@ -3,7 +3,7 @@ import { directConversationId, MessageSent, sendClaim, streams } from '../../dom
 import { InMemoryEventLog } from '../../event-store/src/memory/in-memory-event-store.js';
 import { AggregateStore } from '../src/aggregate-store.js';
 import { GroupCommandsHandler } from '../src/group-commands.handler.js';
-import { SendMessageHandler, SendMessageInput } from '../src/send-message.handler.js';
+import { NO_MEDIA, SendMessageHandler, SendMessageInput } from '../src/send-message.handler.js';
 import { UserDirectory } from '../src/user-directory.js';
 import { eventsIn, fixedClock, noReadModel, NOW, RecordingEventStore, registerUsers } from './fixtures.js';
 
@@ -16,7 +16,7 @@ function process(log: InMemoryEventLog) {
   const store = new RecordingEventStore(log);
   const aggregates = new AggregateStore(store);
   const users = new UserDirectory(store, noReadModel);
-  return { store, send: new SendMessageHandler(aggregates, users, fixedClock), groups: new GroupCommandsHandler(aggregates, users, 10, fixedClock) };
+  return { store, send: new SendMessageHandler(aggregates, users, NO_MEDIA, fixedClock), groups: new GroupCommandsHandler(aggregates, users, 10, fixedClock) };
 }
 
 describe('SendMessageHandler', () => {

@@ -5,6 +5,7 @@ import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { PostgresEventStore } from '../../event-store/src/postgres/postgres-event-store.js';
 import { PostgresKeyVault } from '../../event-store/src/postgres/postgres-key-vault.js';
 import { parseMasterKey } from '../../event-store/src/sealing/data-keys.js';
+import type { KeyVault } from '../../event-store/src/sealing/key-vault.js';
 import { DataKeys, SealingEventStore } from '../../event-store/src/sealing/sealing-event-store.js';
 import { CoalescingPool } from '../../net/src/coalesced-writes.js';
 import { isServerShutdown } from '../../net/src/pg-errors.js';
@@ -21,6 +22,8 @@ export interface OpenedEventStore {
   store: EventStore;
   /** Erases messages by destroying their keys. */
   dataKeys: DataKeys;
+  /** Where the data keys live (media objects keep theirs there too). */
+  keyVault: KeyVault;
   /** Closes the store, then its connections. */
   close(): Promise<void>;
 }
@@ -39,7 +42,7 @@ export async function openEventStore(
   const { logger, metrics } = options;
   const sealed = (adapter: EventStore, vault: PostgresKeyVault, close: () => Promise<void>): OpenedEventStore => {
     const sealing = new SealingEventStore(adapter, vault, parseMasterKey(masterKey), SEALED_EVENT_FIELDS);
-    return { store: withUpcasting(sealing), dataKeys: sealing, close };
+    return { store: withUpcasting(sealing), dataKeys: sealing, keyVault: vault, close };
   };
   if (config.EVENT_STORE === 'eventstoredb') {
     if (!config.EVENTSTORE_CONNECTION_STRING) {

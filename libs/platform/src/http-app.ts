@@ -28,7 +28,7 @@ export function configureHttpApp(app: INestApplication, config: Config, logger: 
   // The body parser refuses an over-long Content-Length before reading, and stops reading a
   // chunked body as soon as it passes the limit.
   if (config.TRUST_PROXY) (app.getHttpAdapter().getInstance() as express.Express).set('trust proxy', true);
-  app.use(express.json({ limit: config.MAX_BODY_BYTES, type: () => true }));
+  app.use(express.json({ limit: config.MAX_BODY_BYTES, type: (request) => !isMediaBody(request.url) }));
   app.useGlobalFilters(new ProtocolExceptionFilter(logger));
   (app.getHttpServer() as Server).on('clientError', answerMalformedRequest);
   if (config.SERVE_DOCS) {
@@ -44,6 +44,9 @@ export function configureHttpApp(app: INestApplication, config: Config, logger: 
     SwaggerModule.setup('docs', app, document);
   }
 }
+
+/** Media uploads (under /v1/media) are bytes their routes stream to storage: never parsed, nor held, as JSON. */
+const isMediaBody = (url: string | undefined) => url !== undefined && (url === '/v1/media' || url.startsWith('/v1/media/') || url.startsWith('/v1/media?'));
 
 /**
  * Node answers a request it cannot parse (a request line and headers over its 16 KB limit, say a

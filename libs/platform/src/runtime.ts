@@ -5,7 +5,7 @@ import type { EventStore } from '../../event-store/src/event-store.port.js';
 import { createReadModelDataSource } from '../../read-models/src/data-source.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
 import type { DataKeys } from '../../event-store/src/sealing/sealing-event-store.js';
-import { KEYS_DESTROYED_CHANNEL } from '../../event-store/src/sealing/key-vault.js';
+import { KEYS_DESTROYED_CHANNEL, type KeyVault } from '../../event-store/src/sealing/key-vault.js';
 import type { Config, ProcessSecrets } from './config.js';
 import { openEventStore } from './event-store-selection.js';
 import { withMigrationLock } from './migration-lock.js';
@@ -26,6 +26,8 @@ export interface Runtime {
   secrets: ProcessSecrets;
   /** Erases sealed items by destroying their data keys. */
   dataKeys: DataKeys;
+  /** The vault of data keys (media objects keep theirs there too). */
+  keyVault: KeyVault;
   /** The time of every handler and socket (tests move it by hand). */
   clock: Clock;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function connectRuntime(options: {
     readModels,
     eventStore: eventStore.store,
     dataKeys: eventStore.dataKeys,
+    keyVault: eventStore.keyVault,
     notifications,
     secrets: options.secrets,
     clock: options.clock ?? systemClock,

@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '../../event-store/src/event-store.port.js';
 import type { MessageReacted, MessageStarred, MessageUnstarred } from '../../domain/src/events.js';
+import { mediaKeyId } from '../../domain/src/sealed-fields.js';
+import { mediaInUseSql } from '../../read-models/src/sql/media.sql.js';
 import { HandledBy, Projection, ProjectionContext, unnestRows } from './projection.js';
 
 /**
@@ -62,8 +64,24 @@ export class MessagesProjection implements Projection {
         await db.query('DELETE FROM starred_messages WHERE user_id = $1 AND message_id = $2', [event.data.userId, event.data.messageId]);
       }
     }
-    await context.destroyKeys(events.flatMap((e) => (e.type === 'MessageDeleted' || e.type === 'MessageExpired' ? [e.data.messageId] : [])));
+    const erased = events.flatMap((e) => (e.type === 'MessageDeleted' || e.type === 'MessageExpired' ? [e.data.messageId] : []));
+    await context.destroyKeys(erased);
+    await context.destroyKeys((await mediaLeftUnused(db, erased)).map(mediaKeyId));
   }
+}
+
+/**
+ * The media of these erased messages that nothing names any more (no other message, icon or
+ * profile photo): erasing the message erases its media too. Media still named elsewhere — a
+ * forward's copy, the same photo sent to another chat — lives on with what names it.
+ */
+async function mediaLeftUnused(db: EntityManager, erasedMessageIds: string[]): Promise<string[]> {
+  if (erasedMessageIds.length === 0) return [];
+  const rows: { media_id: string }[] = await db.query(
+    `SELECT DISTINCT e.media_id FROM messages e WHERE e.message_id = ANY($1) AND e.media_id IS NOT NULL AND NOT ${mediaInUseSql('e.media_id')}`,
+    [erasedMessageIds],
+  );
+  return rows.map((row) => row.media_id);
 }
 
 /** Nothing of an erased message is kept: its reactions and stars go with it. */

@@ -25,11 +25,12 @@ export interface ProjectionContext {
   /** False while rebuilding from history: no live notifications (presence, revocations) then. */
   live: boolean;
   /**
-   * Destroys the data keys of these erased messages (live only: a rebuild replays erasures
-   * whose keys are gone already). The command that erased them destroyed them too; doing it
-   * again here, for every erasure in the log, finishes one a crash interrupted in between.
+   * Destroys the data keys of these erased items — messages, and media nothing names any more
+   * (live only: a rebuild replays erasures whose keys are gone already). The command that erased
+   * a message destroyed its key too; doing it again here, for every erasure in the log, finishes
+   * one a crash interrupted in between.
    */
-  destroyKeys(messageIds: string[]): Promise<void>;
+  destroyKeys(keyIds: string[]): Promise<void>;
 }
 
 export interface Column<Row> {

@@ -121,8 +121,8 @@ export class Projector {
     const checkpoints = new Map(rows.map((r) => [r.projection, BigInt(r.position)]));
     const context: ProjectionContext = {
       live,
-      destroyKeys: async (messageIds) => {
-        if (live && messageIds.length > 0) await this.dataKeys?.destroy(messageIds);
+      destroyKeys: async (keyIds) => {
+        if (live && keyIds.length > 0) await this.dataKeys?.destroy(keyIds);
       },
     };
     const advanced: string[] = [];

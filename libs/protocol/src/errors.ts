@@ -19,6 +19,8 @@ const STATUS: Record<DomainErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unsupported_type: 415,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   unavailable: 503,
 };

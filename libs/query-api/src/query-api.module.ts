@@ -22,6 +22,8 @@ import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
 import { WebClientHost } from './web-client.js';
+import { MediaController } from './media.controller.js';
+import { MediaModule } from '../../media/src/media.module.js';
 
 /** Starts following the event log, the projections' progress, presence and typing before the socket accepts clients. */
 class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -45,8 +47,8 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
 }
 
 @Module({
-  imports: [AuthModule, CommandHandlersModule, AuditModule],
-  controllers: [ConversationsController, GroupsController, PeopleController],
+  imports: [AuthModule, CommandHandlersModule, AuditModule, MediaModule],
+  controllers: [ConversationsController, GroupsController, PeopleController, MediaController],
   providers: [
     { provide: ConversationsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ConversationsQuery(db) },
     { provide: PresenceQuery, inject: [DataSource], useFactory: (db: DataSource) => new PresenceQuery(db) },

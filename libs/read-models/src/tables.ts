@@ -28,6 +28,8 @@ export const OTHER_TABLES = [
   /** login codes and their per-phone rate limit */
   'auth_codes',
   'auth_code_requests',
+  /** uploaded media: who uploaded it, its type, size, hash and thumbnails (libs/media) */
+  'media_objects',
 ] as const;
 
 /** What a rebuild from the log reproduces: every projection's rows and their checkpoints. */

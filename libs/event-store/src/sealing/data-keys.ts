@@ -46,6 +46,12 @@ function decrypt(key: Buffer, sealed: Buffer, context: string): Buffer {
 export const wrapKey = (masterKey: Buffer, keyId: string, dataKey: Buffer): Buffer => encrypt(masterKey, dataKey, `key:${keyId}`);
 export const unwrapKey = (masterKey: Buffer, keyId: string, wrapped: Buffer): Buffer => decrypt(masterKey, wrapped, `key:${keyId}`);
 
+/** Seals bytes with `context` authenticated: `iv | tag | ciphertext`, 28 bytes longer than the input. */
+export const sealBytes = (dataKey: Buffer, context: string, plaintext: Buffer): Buffer => encrypt(dataKey, plaintext, context);
+export const openBytes = (dataKey: Buffer, context: string, sealed: Buffer): Buffer => decrypt(dataKey, sealed, context);
+/** What sealing adds to each sealed value (IV and tag). */
+export const SEAL_OVERHEAD_BYTES = IV_BYTES + TAG_BYTES;
+
 export const sealText = (dataKey: Buffer, context: string, text: string): string => encrypt(dataKey, Buffer.from(text, 'utf8'), context).toString('base64');
 export const openText = (dataKey: Buffer, context: string, sealed: string): string => decrypt(dataKey, Buffer.from(sealed, 'base64'), context).toString('utf8');
 

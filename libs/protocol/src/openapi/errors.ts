@@ -26,7 +26,7 @@ export class ErrorResponse {
   error!: ErrorDetail;
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 429 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'Invalid input (code validation_failed, invalid_json, …); details name each bad field',
@@ -34,7 +34,9 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   403: 'Not allowed (not a member, not an admin, blocked, …)',
   404: 'Unknown id',
   409: 'Conflict with the current state',
-  413: 'Too large (request body, message body or group size)',
+  413: 'Too large (request body, message body, group size or upload)',
+  415: 'The uploaded bytes are not of the declared media kind (media_type_mismatch)',
+  416: 'The requested byte range starts past the end of the media',
   429: 'Rate-limited; retry after the Retry-After header',
   503: 'Temporarily unavailable (projections_behind); retry after the Retry-After header',
 };

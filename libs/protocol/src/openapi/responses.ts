@@ -233,3 +233,24 @@ export class SyncContactsResponse {
 export class HealthResponse {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
 }
+
+// ---- media
+
+export class MediaResponse {
+  @ApiProperty({ description: 'names the media in a message (mediaId), a profile photo or a group icon' }) mediaId!: string;
+  @ApiProperty() uploaderId!: string;
+  @ApiProperty({ enum: ['image', 'video', 'audio', 'document'] }) kind!: string;
+  @ApiProperty({ description: 'the type found in the bytes (never the declared Content-Type); application/octet-stream for encrypted uploads', example: 'image/jpeg' })
+  mimeType!: string;
+  @ApiProperty({ description: 'bytes, as uploaded' }) size!: number;
+  @ApiProperty({ description: 'SHA-256 of the bytes as uploaded, hex' }) sha256!: string;
+  @ApiProperty({ description: 'uploaded encrypted by the client: stored as is, no type check, no thumbnails' }) encrypted!: boolean;
+  @ApiProperty({ type: Number, nullable: true, description: 'pixels, upright (images and videos, once thumbnails are ready)' }) width!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) height!: number | null;
+  @ApiProperty({
+    enum: ['pending', 'ready', 'none', 'failed'],
+    description: 'pending: being made (GET /v1/media/{mediaId} again, or the thumbnail route answers 503 with Retry-After); ready: fetch them; none: not made for this media (audio, documents, encrypted, videos without ffmpeg); failed: the bytes were not a readable picture',
+  })
+  thumbnails!: string;
+  @ApiProperty(TIME) createdAt!: string;
+}
