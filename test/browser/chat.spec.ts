@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { expect, it } from 'vitest';
 import { Api, registerUser, uniquePhone } from '../support/client.js';
 import { describeInBrowser, screenshot, useBrowser } from '../support/browser.js';
@@ -94,6 +95,20 @@ describeInBrowser('web client: two people chat', () => {
     await (await actions('A reply')).getByRole('menuitem', { name: 'Delete for everyone' }).click();
     await expect.poll(() => bubble(bob, 'A reply').count()).toBe(0);
     await bob.getByRole('log').getByText('This message was deleted').waitFor();
+  });
+
+  it('sends a photo with a caption: the other side sees its thumbnail, and the photo itself on a click', async () => {
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 230, g: 120, b: 40 } } }).png().toBuffer();
+    await alice.getByLabel('Message', { exact: true }).fill('Look at this');
+    await alice.getByLabel('Send a photo').setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: photo });
+
+    const seen = bubble(bob, 'Look at this').getByRole('img', { name: 'Photo', exact: true });
+    await seen.waitFor();
+    // The medium thumbnail (within 480×480), made by the server from the upload.
+    await expect.poll(() => seen.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(480);
+    await bubble(bob, 'Look at this').getByRole('button', { name: 'Photo: show full size' }).click();
+    await expect.poll(() => seen.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+    await bubble(alice, 'Look at this').getByRole('img', { name: 'Photo', exact: true }).waitFor();
   });
 
   it('blocking: the blocked one gets a plain notice, and unblocking in settings lets messages through again', async () => {

@@ -235,9 +235,14 @@ export class ChatStore {
   // ---- sending
 
   /** Sends over the feed (resent with the same clientMsgId after a drop); the message shows at once, one grey tick when stored. */
-  async send(to: Recipient, conversationId: string | null, body: string, replyTo?: string) {
+  async send(to: Recipient, conversationId: string | null, body: string, replyTo?: string, photo?: File) {
     const clientMsgId = crypto.randomUUID();
-    const sent = await this.attempt(() => this.feed.send({ clientMsgId, to, kind: 'text', body, ...(replyTo ? { replyTo } : {}) }));
+    // A photo is uploaded first (the upload answers once the bytes are stored), then named by the message.
+    const media = photo ? await this.attempt(() => this.api.uploadMedia('image', photo)) : null;
+    if (photo && !media) return null;
+    const kind = media ? 'image' : 'text';
+    const content = media ? { mediaId: media.mediaId, ...(body ? { body } : {}) } : { body };
+    const sent = await this.attempt(() => this.feed.send({ clientMsgId, to, kind, ...content, ...(replyTo ? { replyTo } : {}) }));
     if (!sent) return null;
     const known = this.state.timelines[sent.conversationId];
     const message: TimelineMessage = {
@@ -245,9 +250,9 @@ export class ChatStore {
       conversationId: sent.conversationId,
       seq: sent.seq,
       senderId: this.me,
-      kind: 'text',
-      body,
-      mediaId: null,
+      kind,
+      body: body || null,
+      mediaId: media?.mediaId ?? null,
       replyTo: replyTo ?? null,
       forwardOf: null,
       forwardedManyTimes: false,

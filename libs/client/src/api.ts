@@ -11,6 +11,7 @@ import type {
   GroupResponse,
   HistoryMessageResponse,
   InboxItemResponse,
+  MediaResponse,
   LoggedInResponse,
   MeResponse,
   MessageReceiptsResponse,
@@ -25,6 +26,10 @@ import type {
 import type { EventView as AuditEvent, ReplayPage as AuditPage } from '../../audit/src/replay.js';
 import type { ConversationAsOf as AuditState } from '../../audit/src/state-as-of.js';
 import { HttpClient, type HttpOptions } from './http.js';
+
+export type MediaKind = 'image' | 'video' | 'audio' | 'document';
+/** What of a media object can be fetched: its bytes, or a thumbnail (small: the chat list and quotes; medium: the chat view). */
+export type MediaVariant = 'content' | 'small' | 'medium';
 
 export type Recipient = { userId: string } | { groupId: string };
 export type Audience = 'everyone' | 'contacts' | 'nobody';
@@ -48,6 +53,7 @@ export type {
   HistoryMessageResponse as HistoryMessage,
   InboxItemResponse as InboxItem,
   LoggedInResponse as Session,
+  MediaResponse as Media,
   MeResponse as Me,
   MessageReceiptsResponse as MessageReceipts,
   PresenceResponse as Presence,
@@ -115,6 +121,19 @@ export class MessengerApi {
   }
   messageReceipts(messageId: string) {
     return this.call<MessageReceiptsResponse>('GET', path`/v1/messages/${messageId}/receipts`);
+  }
+
+  // ---- media
+  uploadMedia(kind: MediaKind, bytes: Blob | Uint8Array<ArrayBuffer>) {
+    return this.http.call<MediaResponse>('POST', `/v1/media${query({ kind })}`, undefined, { token: this.token, bytes });
+  }
+
+  media(mediaId: string) {
+    return this.call<MediaResponse>('GET', path`/v1/media/${mediaId}`);
+  }
+
+  mediaBytes(mediaId: string, variant: MediaVariant) {
+    return this.http.bytes(variant === 'content' ? path`/v1/media/${mediaId}/content` : path`/v1/media/${mediaId}/thumbnails/${variant}`, { token: this.token });
   }
 
   // ---- reading

@@ -28,6 +28,8 @@ export interface RequestOptions {
   token?: string | null;
   /** Sent as is instead of the JSON of `body` (for tests of malformed input). */
   rawBody?: string;
+  /** Bytes sent as the body (media uploads): no JSON, no content type (the server finds the type in the bytes). */
+  bytes?: Blob | Uint8Array<ArrayBuffer>;
   signal?: AbortSignal;
 }
 
@@ -56,8 +58,8 @@ export class HttpClient {
   /** One request; any status comes back as it is, the body parsed when it is JSON. */
   async raw<T = unknown>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<RawResponse<T>> {
     const headers: Record<string, string> = {};
-    const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const payload = options.bytes ?? options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+    if (payload !== undefined && !options.bytes) headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const response = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: options.signal });
     const text = await response.text();
@@ -68,6 +70,24 @@ export class HttpClient {
       // not JSON: the caller gets the text
     }
     return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** The bytes of a GET (media), retried while the server answers 503 with a Retry-After (thumbnails being made). */
+  async bytes(path: string, options: RequestOptions = {}): Promise<Blob> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(this.baseUrl + path, { headers: options.token ? { authorization: `Bearer ${options.token}` } : {}, signal: options.signal });
+      if (response.ok) return response.blob();
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: the error keeps the text
+      }
+      const error = apiError('GET', path, { status: response.status, body, headers: response.headers });
+      if (response.status !== 503 || attempt >= this.fenceRetries) throw error;
+      await this.sleep((error.retryAfterSeconds ?? 1) * 1000);
+    }
   }
 
   /** A request that answers its body on 2xx and throws `ApiError` otherwise. */

@@ -4,6 +4,7 @@ import express from 'express';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { DomainError } from '../../domain/src/errors.js';
 import { toProtocolError } from '../../protocol/src/errors.js';
 import type { Config } from './config.js';
 
@@ -17,7 +18,11 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     const error = exception instanceof NotFoundException && /^Cannot /.test(exception.message)
       ? { status: 404, body: { error: { code: 'route_not_found', message: exception.message, details: null } } }
       : toProtocolError(exception);
-    if (error.status >= 500) this.logger.error({ err: exception }, 'request failed');
+    // A 503 the server chose (thumbnails being made, projections behind, SMS gateway down) is an answer, not a fault.
+    if (error.status >= 500) {
+      if (exception instanceof DomainError) this.logger.info({ code: exception.code, reason: exception.message }, 'request refused for now');
+      else this.logger.error({ err: exception }, 'request failed');
+    }
     if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(error.retryAfterSeconds));
     response.status(error.status).json(error.body);
   }

@@ -4,6 +4,7 @@ import type { MessageReceipts, Recipient, TimelineMessage } from '../../../libs/
 import { fullTime, lastSeenText, shortTime } from '../format.js';
 import { useStore, type ChatStore } from '../store.js';
 import { GroupInfo } from './group-info.js';
+import { Photo } from './photo.js';
 import { Dialog } from './panels.js';
 import { ProfilePanel } from './profile.js';
 
@@ -209,7 +210,8 @@ function MessageBubble({
           <strong>{store.displayName(message.quote.senderId)}</strong> {message.quote.erased ? 'This message was deleted' : message.quote.body}
         </blockquote>
       )}
-      <p className={`body ${erased ? 'erased' : ''}`}>{erased ? 'This message was deleted' : message.body}</p>
+      {!erased && message.kind === 'image' && message.mediaId && <Photo store={store} mediaId={message.mediaId} label="Photo" />}
+      {(erased || message.body) && <p className={`body ${erased ? 'erased' : ''}`}>{erased ? 'This message was deleted' : message.body}</p>}
       <footer>
         {starred && <span aria-label="Starred">★ </span>}
         {message.editedAt && !erased && <span className="edited">edited </span>}
@@ -326,9 +328,9 @@ function Composer({
     }
   };
 
-  const submit = async () => {
+  const submit = async (photo?: File) => {
     const body = text.trim();
-    if (!body) return;
+    if (!body && !photo) return;
     if (editing) {
       const edited = await store.attempt(() => store.api.edit(editing.conversationId, editing.messageId, body));
       if (edited) onDone();
@@ -337,7 +339,7 @@ function Composer({
     setText('');
     if (conversationId && lastTyping.current) store.typing(conversationId, 'paused');
     lastTyping.current = 0;
-    const sent = await store.send(target.to, conversationId, body, replyTo?.messageId);
+    const sent = await store.send(target.to, conversationId, body, replyTo?.messageId, photo);
     if (!sent) return setText(body);
     if (!conversationId) await store.refreshInbox();
     onDone(sent.conversationId);
@@ -369,6 +371,25 @@ function Composer({
       <label htmlFor="composer-input" className="visually-hidden">
         Message
       </label>
+      {!editing && (
+        <>
+          <input
+            id="composer-photo"
+            type="file"
+            accept="image/*"
+            className="visually-hidden"
+            onChange={(e) => {
+              const photo = e.target.files?.[0];
+              e.target.value = '';
+              if (photo) void submit(photo);
+            }}
+          />
+          <label htmlFor="composer-photo" className="attach" title="Send a photo (the message text becomes its caption)">
+            <span aria-hidden="true">📎</span>
+            <span className="visually-hidden">Send a photo</span>
+          </label>
+        </>
+      )}
       <textarea id="composer-input" ref={input} rows={1} placeholder="Type a message" value={text} onChange={(e) => onChange(e.target.value)} onKeyDown={onKeyDown} maxLength={65536} />
       <button type="submit">{editing ? 'Save' : 'Send'}</button>
     </form>
