@@ -188,6 +188,8 @@ export type CallStarted = Event<
     callId: string;
     conversationId: string;
     callerId: string;
+    /** The caller's device in the call: the one media flows from. */
+    callerDeviceId: string;
     media: CallMedia;
     invitees: string[];
     /** Invitees who were in another call: not rung. */

@@ -18,14 +18,14 @@ const direct: CallAudience = { conversationId: 'd1', members: ['alice', 'bob'], 
 const group: CallAudience = { conversationId: 'g1', members: ['alice', 'bob', 'carol'], blocked: false };
 const log = (...events: CallEvent[]): CallLog => events.reduce(evolveCallLog, initialCallLog());
 const start = (audience: CallAudience, busy: string[] = []) =>
-  decideStartCall(initialCallLog(), audience, { callId: 'c1', callerId: 'alice', media: 'video', now: at(0), busy: new Set(busy) });
+  decideStartCall(initialCallLog(), audience, { callId: 'c1', callerId: 'alice', callerDeviceId: 'alice-phone', media: 'video', now: at(0), busy: new Set(busy) });
 const started = (audience = direct) => start(audience)[0];
 const answered = (userId: string, seconds: number) => decideAnswerCall(log(started(group)), 'g1', 'c1', userId, `${userId}-phone`, at(seconds))[0];
 
 describe('placing a call', () => {
   it('rings the other participants of a direct chat', () => {
     expect(start(direct)).toEqual([
-      { type: 'CallStarted', data: { callId: 'c1', conversationId: 'd1', callerId: 'alice', media: 'video', invitees: ['bob'], busy: [], at: at(0).toISOString() } },
+      { type: 'CallStarted', data: { callId: 'c1', conversationId: 'd1', callerId: 'alice', callerDeviceId: 'alice-phone', media: 'video', invitees: ['bob'], busy: [], at: at(0).toISOString() } },
     ]);
   });
 
@@ -45,7 +45,7 @@ describe('placing a call', () => {
 
   it('never reuses a call id', () => {
     const ended = decideHangUp(log(started()), 'd1', 'c1', 'alice', at(3));
-    expect(() => decideStartCall(log(started(), ...ended), direct, { callId: 'c1', callerId: 'alice', media: 'audio', now: at(4), busy: new Set() })).toThrowError(
+    expect(() => decideStartCall(log(started(), ...ended), direct, { callId: 'c1', callerId: 'alice', callerDeviceId: 'alice-phone', media: 'audio', now: at(4), busy: new Set() })).toThrowError(
       expect.objectContaining({ code: 'call_exists' }),
     );
   });

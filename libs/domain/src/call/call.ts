@@ -18,6 +18,7 @@ export interface OngoingCall {
   /** Everyone called, busy or not: all of them keep the call in their history. */
   called: string[];
   startedAt: string;
+  callerDeviceId: string;
   /** Who answered, with the device that took the call: the first accept of a user wins. */
   answered: Map<string, string>;
   firstAnsweredAt: string | null;
@@ -46,11 +47,16 @@ export interface CallAudience {
 export interface StartCall {
   callId: string;
   callerId: string;
+  callerDeviceId: string;
   media: CallMedia;
   now: Date;
   /** Invitees who are in another call already: they are not rung. */
   busy: ReadonlySet<string>;
 }
+
+/** The device of each person still in the call: where their media and signalling go. */
+export const devicesInCall = (call: OngoingCall): Map<string, string> =>
+  new Map([[call.callerId, call.callerDeviceId] as const, ...call.answered].filter(([userId]) => !call.left.has(userId)));
 
 /** Whoever is still in the call: the caller and those who answered, less those who left. */
 export const inCall = (call: OngoingCall): string[] => [call.callerId, ...call.answered.keys()].filter((id) => !call.left.has(id));
@@ -102,6 +108,7 @@ export function decideStartCall(log: CallLog, audience: CallAudience, command: S
       callId: command.callId,
       conversationId: audience.conversationId,
       callerId: command.callerId,
+      callerDeviceId: command.callerDeviceId,
       media: command.media,
       invitees,
       busy: invitees.filter((id) => command.busy.has(id)),
@@ -152,8 +159,8 @@ export function decideRingTimeout(log: CallLog, conversationId: string, callId: 
 }
 
 function ongoingFrom({ data }: CallStarted): OngoingCall {
-  const { callId, callerId, media, invitees, busy, at } = data;
-  return { callId, callerId, media, called: invitees, invitees: invitees.filter((id) => !busy.includes(id)), startedAt: at, answered: new Map(), firstAnsweredAt: null, left: new Set() };
+  const { callId, callerId, callerDeviceId, media, invitees, busy, at } = data;
+  return { callId, callerId, callerDeviceId, media, called: invitees, invitees: invitees.filter((id) => !busy.includes(id)), startedAt: at, answered: new Map(), firstAnsweredAt: null, left: new Set() };
 }
 
 /** Folds one call event into the log; mutates and returns it. */
