@@ -7,6 +7,9 @@ import { EventLogTail } from '../../gateway/src/event-log-tail.js';
 import { LocalSockets } from '../../gateway/src/local-sockets.js';
 import { PresenceFanout } from '../../gateway/src/presence-fanout.js';
 import { TypingRelay } from '../../gateway/src/typing-relay.js';
+import { CallRelay } from '../../gateway/src/call-relay.js';
+import { CallsHandler } from '../../commands/src/calls.handler.js';
+import { AggregateStore } from '../../commands/src/aggregate-store.js';
 import { PeopleQuery } from '../../queries/src/people.query.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
@@ -30,6 +33,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     @Inject(ReadYourWritesFence) private readonly fence: ReadYourWritesFence,
     @Inject(PresenceFanout) private readonly presence: PresenceFanout,
     @Inject(TypingRelay) private readonly typing: TypingRelay,
+    @Inject(CallRelay) private readonly calls: CallRelay,
     @Inject(PgNotifications) private readonly notifications: PgNotifications,
   ) {}
   async onApplicationBootstrap() {
@@ -37,6 +41,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     await this.tail.start();
     await this.presence.start(this.notifications);
     await this.typing.start(this.notifications);
+    await this.calls.start(this.notifications);
   }
   onApplicationShutdown() {
     this.fence.stop();
@@ -69,6 +74,12 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
       inject: [DataSource, LocalSockets, ReadYourWritesFence, RUNTIME, CLOCK],
       useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
         new TypingRelay(db, sockets, fence, runtime.logger, clock),
+    },
+    {
+      provide: CallRelay,
+      inject: [DataSource, LocalSockets, AggregateStore, ReadYourWritesFence, RUNTIME, CLOCK],
+      useFactory: (db: DataSource, sockets: LocalSockets, aggregates: AggregateStore, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
+        new CallRelay(db, sockets, new CallsHandler(aggregates, clock), fence, runtime.logger, clock),
     },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },

@@ -9,6 +9,7 @@ import { MessageLifecycle1767000000000 } from './migrations/1767000000000-messag
 import { Disappearing1767000000003 } from './migrations/1767000000003-disappearing.js';
 import { ReactionsStars1767000000001 } from './migrations/1767000000001-reactions-stars.js';
 import { Forwards1767000000002 } from './migrations/1767000000002-forwards.js';
+import { CallHistory1768000000100 } from './migrations/1768000000100-call-history.js';
 
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModels1764000000000,
@@ -20,6 +21,7 @@ export const READ_MODEL_MIGRATIONS = [
   ReactionsStars1767000000001,
   Forwards1767000000002,
   Disappearing1767000000003,
+  CallHistory1768000000100,
 ];
 
 /** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */
