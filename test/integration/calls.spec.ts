@@ -40,6 +40,15 @@ async function refused(socket: FeedClient, frame: { callId: string }): Promise<s
 }
 
 describe('calls', () => {
+  it('hands out STUN and TURN servers with a coturn REST credential', async () => {
+    const [alice] = await h.users(1);
+    const { status, body } = await api.get('/v1/calls/ice-servers', alice.token);
+    expect(status).toBe(200);
+    // The test system sets no servers: an empty list, and the credential's form is checked in iceServers' own spec.
+    expect(body).toEqual({ iceServers: [], ttlSeconds: 3600 });
+    expect((await api.get('/v1/calls/ice-servers')).status).toBe(401);
+  });
+
   it('rings every device of the callee; the first to accept takes the call, the others stop ringing; SDP reaches only the device in the call', async () => {
     const [alice, bob] = await h.users(2);
     const bobLaptop = await registerUser(api, bob.phone, 'bob laptop');
@@ -74,6 +83,10 @@ describe('calls', () => {
     expect(ended).toEqual({ type: 'call_ended', callId, conversationId, reason: 'completed', endedBy: bob.userId, durationSeconds: 30, participants: [alice.userId, bob.userId] });
     expect(await waitFrame(loser, 'call_ended', callId)).toEqual(ended);
     expect(framesOf(loser, 'call_signal', callId)).toEqual([]);
+
+    const item = { callId, conversationId, callerId: alice.userId, media: 'video', status: 'ended', outcome: 'completed', durationSeconds: 30 };
+    expect((await api.get('/v1/calls', alice.token)).body).toEqual([{ ...item, direction: 'outgoing', startedAt: expect.any(String), endedAt: expect.any(String) }]);
+    expect((await api.get('/v1/calls', bob.token)).body).toEqual([{ ...item, direction: 'incoming', startedAt: expect.any(String), endedAt: expect.any(String) }]);
   });
 
   it('a second call to someone in a call gets busy; a call nobody answers ends as missed after 45 s', async () => {
@@ -86,6 +99,7 @@ describe('calls', () => {
     bobSocket.send({ type: 'call_accept', callId: first, conversationId: aliceBob });
     await waitFrame(aliceSocket, 'call_accepted', first);
 
+    clock.advance(1_000);
     const second = newCallId();
     carolSocket.send({ type: 'call_invite', callId: second, conversationId: carolBob, media: 'audio' });
     expect(await waitFrame(carolSocket, 'call_busy', second)).toEqual({ type: 'call_busy', callId: second, conversationId: carolBob, userIds: [bob.userId] });
@@ -95,6 +109,7 @@ describe('calls', () => {
     aliceSocket.send({ type: 'call_hangup', callId: first, conversationId: aliceBob });
     await waitFrame(bobSocket, 'call_ended', first);
 
+    clock.advance(1_000);
     const unanswered = newCallId();
     carolSocket.send({ type: 'call_invite', callId: unanswered, conversationId: carolBob, media: 'video' });
     await waitFrame(bobSocket, 'call_incoming', unanswered);
@@ -104,6 +119,17 @@ describe('calls', () => {
     clock.advance(1);
     expect(await waitFrame(bobSocket, 'call_ended', unanswered)).toMatchObject({ reason: 'missed', endedBy: null, durationSeconds: 0 });
     expect((await waitFrame(carolSocket, 'call_ended', unanswered)).reason).toBe('missed');
+
+    // A device that was offline learns of the missed call from its feed.
+    const phoneBack = await h.connect(bob, (await waitFrame(bobSocket, 'call', first)).cursor);
+    expect(await waitFrame(phoneBack, 'call', unanswered)).toEqual({
+      type: 'call', cursor: expect.any(String), callId: unanswered, conversationId: carolBob, callerId: carol.userId, media: 'video', reason: 'missed',
+      endedBy: null, durationSeconds: 0, participants: [carol.userId], endedAt: expect.any(String),
+    });
+    const history = (await api.get('/v1/calls?limit=2', bob.token)).body;
+    expect(history.map((c: any) => [c.callId, c.direction, c.outcome])).toEqual([[unanswered, 'incoming', 'missed'], [second, 'incoming', 'busy']]);
+    expect((await api.get(`/v1/calls?before=${second}`, bob.token)).body.map((c: any) => [c.callId, c.outcome])).toEqual([[first, 'completed']]);
+    expect((await api.get('/v1/calls?limit=0', bob.token)).status).toBe(400);
   });
 
   it('refuses a call across a block, from outside the conversation, and bad call frames, naming the call', async () => {

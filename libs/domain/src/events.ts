@@ -206,6 +206,8 @@ export type CallEnded = Event<
   {
     callId: string;
     conversationId: string;
+    callerId: string;
+    media: CallMedia;
     reason: CallEndReason;
     /** Who ended it (hung up, cancelled, declined); null when it ended by itself (missed, busy). */
     endedBy: string | null;

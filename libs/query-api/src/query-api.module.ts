@@ -25,6 +25,8 @@ import { AuditModule } from './audit/audit.module.js';
 import { GroupsController } from './groups.controller.js';
 import { PeopleController } from './people.controller.js';
 import { WebClientHost } from './web-client.js';
+import { CallsController } from './calls.controller.js';
+import { CallsQuery } from '../../queries/src/calls.query.js';
 
 /** Starts following the event log, the projections' progress, presence and typing before the socket accepts clients. */
 class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -51,7 +53,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
 @Module({
   imports: [AuthModule, CommandHandlersModule, AuditModule],
-  controllers: [ConversationsController, GroupsController, PeopleController],
+  controllers: [ConversationsController, GroupsController, PeopleController, CallsController],
   providers: [
     { provide: ConversationsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ConversationsQuery(db) },
     { provide: PresenceQuery, inject: [DataSource], useFactory: (db: DataSource) => new PresenceQuery(db) },
@@ -81,6 +83,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
       useFactory: (db: DataSource, sockets: LocalSockets, aggregates: AggregateStore, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
         new CallRelay(db, sockets, new CallsHandler(aggregates, clock), fence, runtime.logger, clock),
     },
+    { provide: CallsQuery, inject: [DataSource], useFactory: (db: DataSource) => new CallsQuery(db) },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },
     {

@@ -68,6 +68,8 @@ function ended(call: OngoingCall, conversationId: string, reason: CallEndReason,
     data: {
       callId: call.callId,
       conversationId,
+      callerId: call.callerId,
+      media: call.media,
       reason,
       endedBy,
       durationSeconds,

@@ -1,4 +1,6 @@
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { CALL_MEDIA, type CallMedia } from '../../../domain/src/events.js';
 
 /** Names a call: the client mints the id (so a retried invite is the same call). */
@@ -45,4 +47,13 @@ export class CallSignalDto extends CallFrameDto {
   @IsInt()
   @Min(0)
   sdpMLineIndex?: number;
+}
+
+export class CallHistoryQueryDto {
+  @ApiPropertyOptional({ description: 'the `callId` of the last item of the previous page: older calls only' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{8,64}$/)
+  before?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit?: number;
 }
