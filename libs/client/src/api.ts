@@ -1,6 +1,8 @@
 // Every route of docs/protocol.md as a typed method. Response types come from libs/protocol by
 // `import type` only, so no decorator, validator or Nest code reaches a browser bundle.
 import type {
+  CallHistoryItemResponse,
+  IceConfigurationResponse,
   ContactResponse,
   CreatedGroupResponse,
   DeletedMessageResponse,
@@ -42,6 +44,7 @@ export interface SendRequest {
 
 export type { AuditEvent, AuditPage, AuditState };
 export type {
+  CallHistoryItemResponse as CallHistoryItem,
   ContactResponse as Contact,
   DeviceResponse as Device,
   GroupResponse as Group,
@@ -115,6 +118,14 @@ export class MessengerApi {
   }
   messageReceipts(messageId: string) {
     return this.call<MessageReceiptsResponse>('GET', path`/v1/messages/${messageId}/receipts`);
+  }
+
+  // ---- calls
+  callHistory(before?: string, limit?: number) {
+    return this.call<CallHistoryItemResponse[]>('GET', '/v1/calls' + query({ before, limit }));
+  }
+  iceServers() {
+    return this.call<IceConfigurationResponse>('GET', '/v1/calls/ice-servers');
   }
 
   // ---- reading
