@@ -128,4 +128,28 @@ describe('presence, typing and device logout across processes', () => {
     expect(phoneOnA.closed).toBeUndefined();
     expect((await new Api(queryB.url).get('/v1/me', alice.token)).status).toBe(200);
   });
+
+  it('a call placed on one query-api rings the callee\'s devices on both; an answer on the other takes it, and SDP crosses back', async () => {
+    const [alice, bob, conversationId] = await pair();
+    const bobLaptop = await registerUser(commands, bob.phone, 'bob laptop');
+    const [aliceOnA, phoneOnA, laptopOnB] = await Promise.all([connect(wsA(), alice), connect(wsA(), bob), connect(wsB(), bobLaptop)]);
+    const callId = 'split' + Date.now();
+    const call = { callId, conversationId };
+    const frame = async (socket: FeedClient, type: string) => (await socket.nextOfType(type)).find((f) => f.callId === callId);
+
+    aliceOnA.send({ type: 'call_invite', ...call, media: 'video' });
+    expect(await frame(laptopOnB, 'call_incoming')).toMatchObject({ ...call, callerId: alice.userId });
+    expect(await frame(phoneOnA, 'call_incoming')).toMatchObject({ ...call, callerId: alice.userId });
+    laptopOnB.send({ type: 'call_accept', ...call });
+    const accepted = { type: 'call_accepted', ...call, userId: bob.userId, deviceId: bobLaptop.deviceId };
+    expect(await frame(aliceOnA, 'call_accepted')).toEqual(accepted);
+    expect(await frame(phoneOnA, 'call_accepted')).toEqual(accepted);
+
+    // Longer than one NOTIFY payload: it crosses in parts.
+    const sdp = 'a=candidate '.repeat(1_500);
+    aliceOnA.send({ type: 'call_signal', ...call, to: bob.userId, kind: 'offer', sdp });
+    expect(await frame(laptopOnB, 'call_signal')).toEqual({ type: 'call_signal', ...call, from: alice.userId, kind: 'offer', sdp });
+    laptopOnB.send({ type: 'call_hangup', ...call });
+    expect(await frame(aliceOnA, 'call_ended')).toMatchObject({ reason: 'completed', participants: [alice.userId, bob.userId] });
+  });
 });

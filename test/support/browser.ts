@@ -16,13 +16,14 @@ export function describeInBrowser(name: string, suite: () => void): void {
   describe.skipIf(!available)(name, suite);
 }
 
-export function useBrowser(): { readonly browser: Browser; page(origin: string, session?: TestUser): Promise<Page> } {
+/** `extraArgs`: more Chromium switches, e.g. fake camera and microphone for calls. */
+export function useBrowser(extraArgs: string[] = []): { readonly browser: Browser; page(origin: string, session?: TestUser): Promise<Page> } {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
     });
   });
   afterAll(async () => {

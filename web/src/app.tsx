@@ -3,6 +3,7 @@ import type { Session } from '../../libs/client/src/index.js';
 import { AuditorView } from './screens/auditor.js';
 import { ChatView, type ChatTarget } from './screens/chat.js';
 import { ContactsPanel } from './screens/contacts.js';
+import { CallHistoryPanel, CallOverlay } from './screens/call.js';
 import { Inbox } from './screens/inbox.js';
 import { NewGroupPanel } from './screens/new-group.js';
 import { SettingsPanel } from './screens/settings.js';
@@ -42,7 +43,7 @@ export function App() {
   );
 }
 
-type Panel = 'chats' | 'contacts' | 'new-group' | 'settings';
+type Panel = 'chats' | 'calls' | 'contacts' | 'new-group' | 'settings';
 
 function Messenger({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   const store = useMemo(() => new ChatStore(session), [session]);
@@ -80,11 +81,13 @@ function Messenger({ session, onSignedOut }: { session: Session; onSignedOut: ()
   return (
     <div className="app">
       <StatusBanner store={store} />
+      <CallOverlay store={store} />
       <nav className="sidebar" aria-label="Chats and settings">
         <div className="tabs" role="toolbar" aria-label="Sections">
           {(
             [
               ['chats', 'Chats'],
+              ['calls', 'Calls'],
               ['contacts', 'Contacts'],
               ['new-group', 'New group'],
               ['settings', 'Settings'],
@@ -104,6 +107,7 @@ function Messenger({ session, onSignedOut }: { session: Session; onSignedOut: ()
             }}
           />
         )}
+        {panel === 'calls' && <CallHistoryPanel store={store} />}
         {panel === 'contacts' && <ContactsPanel store={store} onChat={chatWith} />}
         {panel === 'new-group' && (
           <NewGroupPanel

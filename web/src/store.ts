@@ -20,6 +20,7 @@ import {
   withQuote,
 } from '../../libs/client/src/index.js';
 import { noticeOf } from './notices.js';
+import { CallController } from './call.js';
 
 export const PAGE = 50;
 
@@ -64,6 +65,7 @@ export const saveSession = (session: Session | null) => {
 
 export class ChatStore {
   readonly api: MessengerApi;
+  readonly calls: CallController;
   private readonly feed: FeedConnection;
   private state: State = {
     feed: 'connecting',
@@ -96,6 +98,7 @@ export class ChatStore {
       onFrame: (frame) => this.onFrame(frame),
       onStatus: (status, code) => this.onStatus(status, code),
     });
+    this.calls = new CallController(session, this.api, (frame) => this.feed.callFrame(frame), (notice) => this.set({ notice }));
   }
 
   get me(): string {
@@ -119,6 +122,7 @@ export class ChatStore {
 
   start() {
     this.feed.start();
+    void this.calls.loadHistory();
     void this.refreshInbox();
     void this.api.starred().then((items) => this.set({ starred: Object.fromEntries(items.map((i) => [i.message.messageId, true])) }), () => {});
   }
@@ -181,6 +185,13 @@ export class ChatStore {
     if (!(userId in this.state.names)) queueMicrotask(() => void this.nameOf(userId));
     const direct = this.state.conversations.find((c) => c.peerUserId === userId);
     return direct?.title ?? `User ${userId.slice(0, 6)}`;
+  }
+
+  /** A conversation's name as the inbox shows it: the other person's, or the group's. */
+  conversationTitle(conversationId: string): string {
+    const conversation = this.state.conversations.find((c) => c.conversationId === conversationId);
+    if (!conversation) return 'a chat';
+    return conversation.peerUserId ? this.displayName(conversation.peerUserId) : conversation.title;
   }
 
   // ---- conversations
@@ -310,7 +321,19 @@ export class ChatStore {
         else delete starred[frame.messageId];
         return this.set({ starred });
       }
+      case 'call_incoming':
+      case 'call_ringing':
+      case 'call_busy':
+      case 'call_accepted':
+      case 'call_declined':
+      case 'call_left':
+      case 'call_ended':
+      case 'call_signal':
+        return this.calls.onFrame(frame);
+      case 'call':
+        return void this.calls.loadHistory();
       case 'error':
+        if (frame.callId) this.calls.onError(frame.callId, noticeOf(frame.error));
         return this.set({ notice: noticeOf(frame.error) });
       default:
         if ('conversationId' in frame && 'messageId' in frame) return this.onLifecycle(frame as DurableFrame & { conversationId: string });

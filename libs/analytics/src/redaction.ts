@@ -43,6 +43,11 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
     // name, description and iconMediaId of `created` / `updated` changes stay behind.
     change: { kind: true, userId: true, userIds: true, members: [{ userId: true, role: true }] },
   },
+  // Calls are metadata only (no media passes the server): who, when, how long, how it ended.
+  CallStarted: { callId: true, conversationId: true, callerId: true, media: true, invitees: true, busy: true, at: true },
+  CallAnswered: { callId: true, conversationId: true, userId: true, deviceId: true, at: true },
+  CallLeft: { callId: true, conversationId: true, userId: true, at: true },
+  CallEnded: { callId: true, conversationId: true, callerId: true, media: true, reason: true, endedBy: true, durationSeconds: true, participants: true, at: true },
   UserRegistered: { userId: true, registeredAt: true },
   DeviceLoggedIn: { userId: true, deviceId: true, at: true },
   DeviceLoggedOut: { userId: true, deviceId: true, at: true },

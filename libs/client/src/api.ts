@@ -1,6 +1,8 @@
 // Every route of docs/protocol.md as a typed method. Response types come from libs/protocol by
 // `import type` only, so no decorator, validator or Nest code reaches a browser bundle.
 import type {
+  CallHistoryItemResponse,
+  IceConfigurationResponse,
   ContactResponse,
   CreatedGroupResponse,
   DeletedMessageResponse,
@@ -47,6 +49,7 @@ export interface SendRequest {
 
 export type { AuditEvent, AuditPage, AuditState };
 export type {
+  CallHistoryItemResponse as CallHistoryItem,
   ContactResponse as Contact,
   DeviceResponse as Device,
   GroupResponse as Group,
@@ -134,6 +137,14 @@ export class MessengerApi {
 
   mediaBytes(mediaId: string, variant: MediaVariant) {
     return this.http.bytes(variant === 'content' ? path`/v1/media/${mediaId}/content` : path`/v1/media/${mediaId}/thumbnails/${variant}`, { token: this.token });
+  }
+
+  // ---- calls
+  callHistory(before?: string, limit?: number) {
+    return this.call<CallHistoryItemResponse[]>('GET', '/v1/calls' + query({ before, limit }));
+  }
+  iceServers() {
+    return this.call<IceConfigurationResponse>('GET', '/v1/calls/ice-servers');
   }
 
   // ---- reading

@@ -2,7 +2,7 @@
 // the cursor of the last item it handed over (so nothing is missed and nothing repeated), and
 // re-sends every send not yet answered with its same clientMsgId (so a retry appends nothing).
 import type { SendRequest } from './api.js';
-import { isAtOrBefore, isDurable, type DurableFrame, type ErrorBody, type ReceiptKind, type SentFrame, type ServerFrame, type TypingState } from './frames.js';
+import { isAtOrBefore, isDurable, type CallCommand, type DurableFrame, type ErrorBody, type ReceiptKind, type SentFrame, type ServerFrame, type TypingState } from './frames.js';
 
 /** What the client needs of a WebSocket: the browser's own and the `ws` package's both fit. */
 export interface WebSocketLike {
@@ -141,6 +141,13 @@ export class FeedConnection {
   /** Typing indicators are ephemeral: dropped while offline. */
   typing(conversationId: string, state: TypingState): void {
     if (this.state === 'live') this.write({ type: 'typing', conversationId, state });
+  }
+
+  /** Call frames are ephemeral too: answers false (not sent) while offline. */
+  callFrame(frame: CallCommand): boolean {
+    if (this.state !== 'live') return false;
+    this.write(frame);
+    return true;
   }
 
   private open(): void {

@@ -27,7 +27,47 @@ export type DurableFrame = { cursor: string } & (
   | { type: 'message_hidden'; conversationId: string; messageId: string; seq: number; at: string }
   | { type: 'message_reacted'; conversationId: string; messageId: string; seq: number; userId: string; emoji: string | null; at: string }
   | { type: 'message_starred' | 'message_unstarred'; conversationId: string; messageId: string; seq: number; at: string }
+  | ({ type: 'call'; callerId: string; media: CallMedia; participants: string[]; endedAt: string } & CallEnd)
 );
+
+export type CallMedia = 'audio' | 'video';
+
+interface CallEnd {
+  callId: string;
+  conversationId: string;
+  reason: 'completed' | 'missed' | 'declined' | 'cancelled' | 'busy';
+  endedBy: string | null;
+  durationSeconds: number;
+}
+
+interface CallRef {
+  callId: string;
+  conversationId: string;
+}
+
+/** WebRTC signalling as relayed between the devices in a call. */
+export interface CallSignal {
+  kind: 'offer' | 'answer' | 'ice';
+  sdp?: string;
+  candidate?: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+}
+
+/** Call frames (ephemeral): the call's progress as the server relays it. */
+export type CallFrame =
+  | (CallRef & { type: 'call_incoming'; callerId: string; media: CallMedia; invitees: string[] })
+  | (CallRef & { type: 'call_ringing' | 'call_busy'; userIds: string[] })
+  | (CallRef & { type: 'call_accepted'; userId: string; deviceId: string })
+  | (CallRef & { type: 'call_declined' | 'call_left'; userId: string })
+  | ({ type: 'call_ended'; participants: string[] } & CallEnd)
+  | (CallRef & CallSignal & { type: 'call_signal'; from: string });
+
+/** What a device sends about a call. */
+export type CallCommand =
+  | (CallRef & { type: 'call_invite'; media: CallMedia })
+  | (CallRef & { type: 'call_accept' | 'call_decline' | 'call_hangup' })
+  | (CallRef & CallSignal & { type: 'call_signal'; to: string });
 
 export interface ErrorBody {
   code: string;
@@ -40,7 +80,8 @@ export type EphemeralFrame =
   | { type: 'presence'; userId: string; online: boolean; lastSeen: string | null }
   | { type: 'typing'; conversationId: string; userId: string; state: TypingState }
   | { type: 'sent'; clientMsgId: string; messageId: string; conversationId: string; seq: number; sentAt: string }
-  | { type: 'error'; clientMsgId?: string; error: ErrorBody }
+  | CallFrame
+  | { type: 'error'; clientMsgId?: string; callId?: string; error: ErrorBody }
   | { type: 'pong'; serverTime: string; cursor: string };
 
 export type ServerFrame = DurableFrame | EphemeralFrame;

@@ -176,6 +176,52 @@ export type GroupChanged = Event<
   }
 >;
 
+export type CallMedia = 'audio' | 'video';
+export const CALL_MEDIA: readonly CallMedia[] = ['audio', 'video'];
+/** completed: answered and hung up; missed: nobody answered in time; busy: everyone called was in another call. */
+export type CallEndReason = 'completed' | 'missed' | 'declined' | 'cancelled' | 'busy';
+
+/** A call placed in a conversation: who called, whom it rings (the other participants or members). */
+export type CallStarted = Event<
+  'CallStarted',
+  {
+    callId: string;
+    conversationId: string;
+    callerId: string;
+    /** The caller's device in the call: the one media flows from. */
+    callerDeviceId: string;
+    media: CallMedia;
+    invitees: string[];
+    /** Invitees who were in another call: not rung. */
+    busy: string[];
+    at: string;
+  }
+>;
+/** One invitee took the call, on this device (their other devices stop ringing). */
+export type CallAnswered = Event<'CallAnswered', { callId: string; conversationId: string; userId: string; deviceId: string; at: string }>;
+/** Someone left a group call that goes on without them. */
+export type CallLeft = Event<'CallLeft', { callId: string; conversationId: string; userId: string; at: string }>;
+export type CallEnded = Event<
+  'CallEnded',
+  {
+    callId: string;
+    conversationId: string;
+    callerId: string;
+    media: CallMedia;
+    reason: CallEndReason;
+    /** Who ended it (hung up, cancelled, declined); null when it ended by itself (missed, busy). */
+    endedBy: string | null;
+    /** From the first answer to the end; 0 for a call never answered. */
+    durationSeconds: number;
+    /** The caller and everyone who answered. */
+    participants: string[];
+    /** The caller and everyone called: who is told of the call and keeps it in their history. */
+    audience: string[];
+    at: string;
+  }
+>;
+export type CallEvent = CallStarted | CallAnswered | CallLeft | CallEnded;
+
 export type ConversationEvent = MessageSent | MessageLifecycleEvent | BlockEvent | DisappearingTimerSet;
 export type GroupEvent = GroupChanged | MessageSent | MessageLifecycleEvent | DisappearingTimerSet;
 export type ReceiptEvent = MessageDelivered | MessageRead;
@@ -184,5 +230,5 @@ export type PrivacyEvent = PrivacySettingsChanged | ContactsSynced;
 /** Blocks are facts of the direct conversation between the two: a send is decided against them atomically. */
 export type BlockEvent = UserBlocked | UserUnblocked;
 export type PresenceEvent = DeviceConnected | DeviceDisconnected;
-export type DomainEvent = ConversationEvent | GroupChanged | ReceiptEvent | UserEvent | PrivacyEvent | PresenceEvent;
+export type DomainEvent = ConversationEvent | CallEvent | GroupChanged | ReceiptEvent | UserEvent | PrivacyEvent | PresenceEvent;
 export type DomainEventType = DomainEvent['type'];

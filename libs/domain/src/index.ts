@@ -10,3 +10,4 @@ export * from './user/user.js';
 export * from './privacy/privacy.js';
 export * from './presence/presence.js';
 export * from './clock.js';
+export * from './call/call.js';

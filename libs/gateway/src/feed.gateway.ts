@@ -28,6 +28,8 @@ import { errorFrame, ProtocolErrorFilter } from './protocol-error.filter.js';
 import { EventLogTail } from './event-log-tail.js';
 import { LocalSockets } from './local-sockets.js';
 import { TypingRelay } from './typing-relay.js';
+import { CallRelay } from './call-relay.js';
+import { CallFrameDto, CallInviteDto, CallSignalDto } from '../../protocol/src/dto/call.dto.js';
 import type { HandshakeRequest, SocketHandshake } from './protocol-ws-adapter.js';
 import { isConnectionLoss } from '../../net/src/pg-errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
@@ -77,6 +79,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     @Inject(RUNTIME) private readonly runtime: Runtime,
     @Inject(LocalSockets) private readonly sockets: LocalSockets,
     @Inject(TypingRelay) private readonly typingRelay: TypingRelay,
+    @Inject(CallRelay) private readonly calls: CallRelay,
     @Inject(DeviceRevocations) private readonly revocations: DeviceRevocations,
     @Inject(PgNotifications) private readonly notifications: PgNotifications,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -112,6 +115,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   async beforeApplicationShutdown() {
     this.clock.clearInterval(this.sweeper);
     this.typingRelay.stop();
+    this.calls.stop();
     for (const socket of [...this.clients.keys()]) {
       this.handleDisconnect(socket);
       socket.close(1001, 'server shutting down');
@@ -202,6 +206,47 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       return undefined;
     } catch (error) {
       return errorFrame(error);
+    }
+  }
+
+  @SubscribeMessage('call_invite')
+  callInvite(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    return this.onCall(frame, CallInviteDto, (input) => this.calls.invite(this.principalOf(socket), input));
+  }
+
+  @SubscribeMessage('call_accept')
+  callAccept(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    return this.onCall(frame, CallFrameDto, (input) => this.calls.accept(this.principalOf(socket), input));
+  }
+
+  @SubscribeMessage('call_decline')
+  callDecline(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    return this.onCall(frame, CallFrameDto, (input) => this.calls.decline(this.principalOf(socket), input));
+  }
+
+  /** `call_cancel` (the caller, before an answer) and `call_hangup` are one act: the call's state tells which it is. */
+  @SubscribeMessage('call_cancel')
+  callCancel(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    return this.callHangUp(socket, frame);
+  }
+
+  @SubscribeMessage('call_hangup')
+  callHangUp(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    return this.onCall(frame, CallFrameDto, (input) => this.calls.hangUp(this.principalOf(socket), input));
+  }
+
+  @SubscribeMessage('call_signal')
+  callSignal(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
+    return this.onCall(frame, CallSignalDto, ({ callId, conversationId, to, ...signal }) => this.calls.signal(this.principalOf(socket), { callId, conversationId }, to, signal));
+  }
+
+  /** A call frame's errors name the call, so the client knows which call was refused. */
+  private async onCall<T extends CallFrameDto>(frame: Frame, dto: new () => T, run: (input: T) => Promise<void>) {
+    try {
+      await run(parseDto(dto, frame));
+      return undefined;
+    } catch (error) {
+      return { ...errorFrame(error), ...(typeof frame.callId === 'string' ? { callId: frame.callId } : {}) };
     }
   }
 

@@ -37,6 +37,11 @@ export class LocalSockets {
     }
   }
 
+  /** Sends an ephemeral frame to one device of the user, if it is connected here. */
+  sendToDevice(userId: string, deviceId: string, frame: string): void {
+    for (const socket of this.ofDevice(userId, deviceId)) if (socket.readyState === socket.OPEN) socket.send(frame);
+  }
+
   closeDevice(deviceId: string, code: number, reason: string): void {
     for (const sockets of this.byUser.values()) {
       for (const [socket, device] of sockets) if (device === deviceId) socket.close(code, reason);

@@ -16,7 +16,7 @@ export interface SocketHandshake {
 
 export type HandshakeRequest = IncomingMessage & { handshake?: SocketHandshake };
 
-export const CLIENT_FRAME_TYPES = ['send', 'receipt', 'typing', 'ping'] as const;
+export const CLIENT_FRAME_TYPES = ['send', 'receipt', 'typing', 'ping', 'call_invite', 'call_accept', 'call_decline', 'call_cancel', 'call_hangup', 'call_signal'] as const;
 
 /**
  * Adapts @nestjs/platform-ws to the protocol: frames are `{"type": …}` rather than Nest's

@@ -72,6 +72,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       MEDIA_MAX_DOCUMENT_BYTES: positiveInt({ default: 100 * 1024 * 1024, desc: 'largest document upload (413 beyond)' }),
       MEDIA_UNSENT_TTL_MS: positiveInt({ default: 24 * 3_600_000, desc: 'an upload no message, profile or group names is removed after this long' }),
       MEDIA_SWEEP_MS: positiveInt({ default: 60_000, desc: 'how often each command-api removes media nothing names any more' }),
+      STUN_URLS: str({ default: '', desc: 'calls: comma-separated STUN server URLs handed to devices (stun:host:3478); empty = none' }),
+      TURN_URLS: str({ default: '', desc: 'calls: comma-separated TURN server URLs (turn:host:3478?transport=udp); empty = no relay' }),
+      TURN_SECRET: str({ default: undefined, desc: "calls: coturn's static-auth-secret (use-auth-secret); required with TURN_URLS" }),
+      TURN_CREDENTIAL_TTL_SECONDS: positiveInt({ default: 3600, desc: 'calls: how long a TURN credential handed to a device is valid' }),
       KAFKA_BROKERS: str({ default: undefined, desc: 'analytics: comma-separated Kafka brokers (host:port); unset = no Kafka publisher' }),
       KAFKA_TOPIC: str({ default: 'messenger.events', desc: 'analytics: topic of the CloudEvents stream' }),
       KAFKA_CLIENT_ID: str({ default: 'messenger', desc: 'analytics: kafkajs client id' }),
@@ -86,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
   );
   if (raw.CODE_DELIVERY === 'sms' && !raw.SMS_WEBHOOK_URL) throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: required when CODE_DELIVERY=sms');
+  if (raw.TURN_URLS && !raw.TURN_SECRET) throw new ConfigError('Invalid configuration:\n  TURN_SECRET: required when TURN_URLS is set');
   return { ...raw };
 }
 

@@ -7,6 +7,7 @@ import { FeedProjection } from './feed.projection.js';
 import { GroupsProjection } from './groups.projection.js';
 import { ReceiptsProjection } from './receipts.projection.js';
 import { InboxProjection } from './inbox.projection.js';
+import { CallsProjection } from './calls.projection.js';
 import { LastSeenProjection } from './last-seen.projection.js';
 import { MessagesProjection } from './messages.projection.js';
 import { PeopleProjection } from './people.projection.js';
@@ -32,6 +33,7 @@ export const allProjections = (): Projection[] => [
   new FeedProjection(),
   new PeopleProjection(),
   new LastSeenProjection(),
+  new CallsProjection(),
 ];
 
 export interface ProjectorObserver {

@@ -16,6 +16,7 @@ export const FEED_EVENT_TYPES = [
   'MessageRead',
   'ProfileUpdated',
   'GroupChanged',
+  'CallEnded',
 ] as const;
 
 /** Whether devices are told of the event: `feedDeliveryOf` takes these only. */
@@ -131,6 +132,15 @@ export function feedDeliveryOf(event: LoggedEvent): FeedDelivery {
       const p = event.data;
       const changed = (['displayName', 'about', 'avatarMediaId'] as const).filter((field) => p[field] !== undefined);
       return delivery({ type: 'profile', userId: p.userId, changed, at: p.at }, everyone([p.userId, ...p.audience]));
+    }
+    case 'CallEnded': {
+      // The call as it ended, so a device that was offline learns of the missed call; the live signalling is not replayed.
+      const c = event.data;
+      const payload = {
+        type: 'call', callId: c.callId, conversationId: c.conversationId, callerId: c.callerId, media: c.media, reason: c.reason,
+        endedBy: c.endedBy, durationSeconds: c.durationSeconds, participants: c.participants, endedAt: c.at,
+      };
+      return delivery(payload, everyone(c.audience));
     }
     case 'GroupChanged': {
       const g = event.data;

@@ -7,6 +7,9 @@ import { EventLogTail } from '../../gateway/src/event-log-tail.js';
 import { LocalSockets } from '../../gateway/src/local-sockets.js';
 import { PresenceFanout } from '../../gateway/src/presence-fanout.js';
 import { TypingRelay } from '../../gateway/src/typing-relay.js';
+import { CallRelay } from '../../gateway/src/call-relay.js';
+import { CallsHandler } from '../../commands/src/calls.handler.js';
+import { AggregateStore } from '../../commands/src/aggregate-store.js';
 import { PeopleQuery } from '../../queries/src/people.query.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
@@ -24,6 +27,8 @@ import { PeopleController } from './people.controller.js';
 import { WebClientHost } from './web-client.js';
 import { MediaController } from './media.controller.js';
 import { MediaModule } from '../../media/src/media.module.js';
+import { CallsController } from './calls.controller.js';
+import { CallsQuery } from '../../queries/src/calls.query.js';
 
 /** Starts following the event log, the projections' progress, presence and typing before the socket accepts clients. */
 class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,6 +37,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     @Inject(ReadYourWritesFence) private readonly fence: ReadYourWritesFence,
     @Inject(PresenceFanout) private readonly presence: PresenceFanout,
     @Inject(TypingRelay) private readonly typing: TypingRelay,
+    @Inject(CallRelay) private readonly calls: CallRelay,
     @Inject(PgNotifications) private readonly notifications: PgNotifications,
   ) {}
   async onApplicationBootstrap() {
@@ -39,6 +45,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     await this.tail.start();
     await this.presence.start(this.notifications);
     await this.typing.start(this.notifications);
+    await this.calls.start(this.notifications);
   }
   onApplicationShutdown() {
     this.fence.stop();
@@ -48,7 +55,7 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
 @Module({
   imports: [AuthModule, CommandHandlersModule, AuditModule, MediaModule],
-  controllers: [ConversationsController, GroupsController, PeopleController, MediaController],
+  controllers: [ConversationsController, GroupsController, PeopleController, MediaController, CallsController],
   providers: [
     { provide: ConversationsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ConversationsQuery(db) },
     { provide: PresenceQuery, inject: [DataSource], useFactory: (db: DataSource) => new PresenceQuery(db) },
@@ -72,6 +79,13 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
       useFactory: (db: DataSource, sockets: LocalSockets, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
         new TypingRelay(db, sockets, fence, runtime.logger, clock),
     },
+    {
+      provide: CallRelay,
+      inject: [DataSource, LocalSockets, AggregateStore, ReadYourWritesFence, RUNTIME, CLOCK],
+      useFactory: (db: DataSource, sockets: LocalSockets, aggregates: AggregateStore, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
+        new CallRelay(db, sockets, new CallsHandler(aggregates, clock), fence, runtime.logger, clock),
+    },
+    { provide: CallsQuery, inject: [DataSource], useFactory: (db: DataSource) => new CallsQuery(db) },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },
     { provide: ReceiptsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ReceiptsQuery(db) },
     {

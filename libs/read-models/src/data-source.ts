@@ -10,6 +10,7 @@ import { Disappearing1767000000003 } from './migrations/1767000000003-disappeari
 import { ReactionsStars1767000000001 } from './migrations/1767000000001-reactions-stars.js';
 import { Forwards1767000000002 } from './migrations/1767000000002-forwards.js';
 import { Media1768000000000 } from './migrations/1768000000000-media.js';
+import { CallHistory1768000000100 } from './migrations/1768000000100-call-history.js';
 
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModels1764000000000,
@@ -22,6 +23,7 @@ export const READ_MODEL_MIGRATIONS = [
   Forwards1767000000002,
   Disappearing1767000000003,
   Media1768000000000,
+  CallHistory1768000000100,
 ];
 
 /** `searchPath` lets a rebuild write a shadow copy of the read models in another schema. */

@@ -12,6 +12,7 @@ export const PROJECTION_TABLES = {
   feed: ['feed_events', 'feed_items'],
   people: ['privacy_settings', 'blocks', 'contacts'],
   'last-seen': ['presence', 'device_activity'],
+  calls: ['call_history'],
 } as const;
 
 export type ProjectionName = keyof typeof PROJECTION_TABLES;

@@ -54,6 +54,12 @@ export function ChatView({ store, target, onCreated }: { store: ChatStore; targe
         </div>
         <div className="header-actions">
           {conversation && (
+            <>
+              <button onClick={() => void store.calls.start(conversation.conversationId, 'audio')}>Voice call</button>
+              <button onClick={() => void store.calls.start(conversation.conversationId, 'video')}>Video call</button>
+            </>
+          )}
+          {conversation && (
             <label>
               Disappearing{' '}
               <select

@@ -254,3 +254,30 @@ export class MediaResponse {
   thumbnails!: string;
   @ApiProperty(TIME) createdAt!: string;
 }
+
+// ---- calls
+
+export class CallHistoryItemResponse {
+  @ApiProperty() callId!: string;
+  @ApiProperty() conversationId!: string;
+  @ApiProperty() callerId!: string;
+  @ApiProperty({ enum: ['audio', 'video'] }) media!: string;
+  @ApiProperty({ enum: ['outgoing', 'incoming'] }) direction!: string;
+  @ApiProperty({ enum: ['ringing', 'active', 'ended'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true, enum: ['completed', 'missed', 'declined', 'cancelled', 'busy'], description: 'how the call ended for the caller of this route; null while it goes on' })
+  outcome!: string | null;
+  @ApiProperty() startedAt!: string;
+  @ApiProperty({ type: String, nullable: true }) endedAt!: string | null;
+  @ApiProperty({ description: 'from the first answer to the end; 0 for a call never answered' }) durationSeconds!: number;
+}
+
+export class IceServerResponse {
+  @ApiProperty({ type: String, isArray: true, example: ['turn:turn.example.com:3478?transport=udp'] }) urls!: string[];
+  @ApiPropertyOptional({ description: 'TURN only: `expiry:userId` (coturn use-auth-secret)' }) username?: string;
+  @ApiPropertyOptional({ description: 'TURN only: base64 HMAC-SHA1 of the username with the TURN secret' }) credential?: string;
+}
+
+export class IceConfigurationResponse {
+  @ApiProperty({ type: () => IceServerResponse, isArray: true }) iceServers!: IceServerResponse[];
+  @ApiProperty({ description: 'how long the TURN credential is valid; fetch again before it runs out' }) ttlSeconds!: number;
+}

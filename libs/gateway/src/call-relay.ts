@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallsHandler } from '../../commands/src/calls.handler.js';
+import type { Clock } from '../../domain/src/clock.js';
+import { devicesInCall, RING_TIMEOUT_MS } from '../../domain/src/call/call.js';
+import { DomainError, forbidden } from '../../domain/src/errors.js';
+import type { CallEvent, CallMedia } from '../../domain/src/events.js';
+import { PgNotifications } from '../../platform/src/pg-notifications.js';
+import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
+import type { SqlRunner } from '../../read-models/src/data-source.js';
+import type { LocalSockets } from './local-sockets.js';
+
+interface Caller {
+  userId: string;
+  deviceId: string;
+}
+
+interface CallRef {
+  callId: string;
+  conversationId: string;
+}
+
+/** A frame and whom it goes to: every device of `users`, or one device. */
+interface Envelope {
+  frame: Record<string, unknown>;
+  users?: string[];
+  device?: Caller;
+}
+
+/** What a relayed SDP or ICE candidate carries besides the addressing. */
+export interface CallSignal {
+  kind: 'offer' | 'answer' | 'ice';
+  sdp?: string;
+  candidate?: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+}
+
+const CHANNEL = 'calls';
+/** NOTIFY payloads stop at 8,000 bytes; an SDP offer can be longer, so envelopes travel in parts. */
+const PART_CHARS = 7_000;
+/** Parts of envelopes still arriving; an envelope whose parts were lost is dropped after this many newer ones. */
+const MAX_PARTIAL = 1_000;
+/** Per user: at most this many invites in any window of INVITE_WINDOW_MS. */
+const INVITE_LIMIT = 10;
+const INVITE_WINDOW_MS = 60_000;
+
+interface Part {
+  id: string;
+  index: number;
+  count: number;
+  text: string;
+}
+
+/**
+ * Call signalling: invites, answers and hang-ups are recorded as the conversation's call
+ * events (CallsHandler decides them: first accept wins, on any process); the frames they give
+ * and the SDP and ICE candidates between the devices in a call are relayed to the devices
+ * concerned on every query-api instance through NOTIFY, as typing is. Never stored, never
+ * replayed: a device connecting later learns of the call from its feed item (CallEnded).
+ */
+export class CallRelay {
+  private readonly ringing = new Map<string, unknown>();
+  private readonly invites = new Map<string, number[]>();
+  private readonly partial = new Map<string, string[]>();
+
+  constructor(
+    private readonly db: SqlRunner,
+    private readonly sockets: LocalSockets,
+    private readonly calls: CallsHandler,
+    private readonly fence: Pick<ReadYourWritesFence, 'readYourWrites'>,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(notifications: PgNotifications): Promise<void> {
+    await notifications.listen(CHANNEL, (payload) => this.receivePart(JSON.parse(payload) as Part));
+  }
+
+  stop(): void {
+    for (const timer of this.ringing.values()) this.clock.clearTimeout(timer);
+    this.ringing.clear();
+  }
+
+  /** Places a call: rings every device of everyone called who is not in another call; the ring ends as missed after 45 s. */
+  async invite(caller: Caller, call: CallRef & { media: CallMedia }): Promise<void> {
+    this.limitInvites(caller.userId);
+    const busy = await this.busyIn(call.conversationId);
+    const events = await this.calls.start(caller, call.conversationId, call.callId, call.media, busy);
+    if (!events.some((e) => e.type === 'CallEnded')) {
+      this.ringing.set(
+        call.callId,
+        this.clock.setTimeout(() => {
+          this.ringing.delete(call.callId);
+          this.calls.ringTimeout(call.conversationId, call.callId).then(
+            (ended) => this.publishAll(ended, []),
+            (error) => this.logger.warn({ err: error, callId: call.callId }, 'ring timeout not recorded'),
+          );
+        }, RING_TIMEOUT_MS),
+      );
+    }
+    const [started] = events;
+    await this.publishAll(events, started.type === 'CallStarted' ? [caller.userId, ...started.data.invitees] : []);
+  }
+
+  async accept(user: Caller, call: CallRef): Promise<void> {
+    const people = await this.peopleOf(call);
+    await this.publishAll(await this.calls.answer(user.userId, user.deviceId, call.conversationId, call.callId), people);
+  }
+
+  /** Tells the caller and the decliner's other devices; a direct call declined also ends. */
+  async decline(user: Caller, call: CallRef): Promise<void> {
+    const people = await this.peopleOf(call);
+    const events = await this.calls.decline(user.userId, call.conversationId, call.callId);
+    await this.publish({ users: people, frame: { type: 'call_declined', ...call, userId: user.userId } });
+    await this.publishAll(events, people);
+  }
+
+  /** Hang-up, or cancel before anyone answered: the domain tells which from the call's state. */
+  async hangUp(user: Caller, call: CallRef): Promise<void> {
+    const people = await this.peopleOf(call);
+    await this.publishAll(await this.calls.hangUp(user.userId, call.conversationId, call.callId), people);
+  }
+
+  /** Relays an SDP or ICE candidate to the device another person in the call takes it on. */
+  async signal(from: Caller, call: CallRef, to: string, signal: CallSignal): Promise<void> {
+    const ongoing = await this.calls.ongoing(call.conversationId, call.callId);
+    const devices = ongoing ? devicesInCall(ongoing) : new Map<string, string>();
+    if (devices.get(from.userId) !== from.deviceId) throw forbidden('not_in_call', 'this device is not in the call');
+    const toDevice = devices.get(to);
+    if (!toDevice) throw forbidden('not_in_call', 'that person is not in the call');
+    await this.publish({ device: { userId: to, deviceId: toDevice }, frame: { type: 'call_signal', ...call, from: from.userId, ...signal } });
+  }
+
+  private limitInvites(userId: string): void {
+    const now = this.clock.now().getTime();
+    const recent = (this.invites.get(userId) ?? []).filter((t) => now - t < INVITE_WINDOW_MS);
+    if (recent.length >= INVITE_LIMIT) {
+      throw new DomainError('rate_limited', 'call_rate_limited', `at most ${INVITE_LIMIT} calls a minute`, { retryAfterSeconds: Math.ceil((recent[0] + INVITE_WINDOW_MS - now) / 1000) });
+    }
+    recent.push(now);
+    this.invites.set(userId, recent);
+  }
+
+  /** The conversation's members who are in a call (read after every write so far, on any process). */
+  private async busyIn(conversationId: string): Promise<Set<string>> {
+    await this.fence.readYourWrites();
+    const rows: { user_id: string }[] = await this.db.query(
+      `SELECT DISTINCT h.user_id FROM call_history h JOIN conversation_members m ON m.user_id = h.user_id
+       WHERE m.conversation_id = $1 AND m.visible_up_to IS NULL AND h.status <> 'ended' AND h.joined AND h.left_at IS NULL`,
+      [conversationId],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  /** The caller and everyone called: whom the call's frames reach. */
+  private async peopleOf(call: CallRef): Promise<string[]> {
+    const ongoing = await this.calls.ongoing(call.conversationId, call.callId);
+    return ongoing ? [ongoing.callerId, ...ongoing.called] : [];
+  }
+
+  private async publishAll(events: CallEvent[], people: string[]): Promise<void> {
+    for (const event of events) for (const envelope of framesOf(event, people)) await this.publish(envelope);
+    for (const event of events) {
+      if (event.type === 'CallAnswered' || event.type === 'CallEnded') {
+        this.clock.clearTimeout(this.ringing.get(event.data.callId));
+        this.ringing.delete(event.data.callId);
+      }
+    }
+  }
+
+  private async publish(envelope: Envelope): Promise<void> {
+    const text = JSON.stringify(envelope);
+    const id = randomUUID();
+    const count = Math.ceil(text.length / PART_CHARS);
+    for (let index = 0; index < count; index++) {
+      const part: Part = { id, index, count, text: text.slice(index * PART_CHARS, (index + 1) * PART_CHARS) };
+      await PgNotifications.notify(this.db, CHANNEL, JSON.stringify(part));
+    }
+  }
+
+  private receivePart(part: Part): void {
+    const parts = this.partial.get(part.id) ?? new Array<string>(part.count);
+    parts[part.index] = part.text;
+    if (parts.filter((p) => p !== undefined).length < part.count) {
+      this.partial.set(part.id, parts);
+      if (this.partial.size > MAX_PARTIAL) this.partial.delete(this.partial.keys().next().value!);
+      return;
+    }
+    this.partial.delete(part.id);
+    this.deliver(JSON.parse(parts.join('')) as Envelope);
+  }
+
+  private deliver({ frame, users, device }: Envelope): void {
+    const text = JSON.stringify(frame);
+    if (device) this.sockets.sendToDevice(device.userId, device.deviceId, text);
+    for (const userId of users ?? []) this.sockets.send(userId, text);
+  }
+}
+
+/**
+ * What each call event tells whom: an invite rings every device of those called (the caller's
+ * devices hear `call_ringing`); an answer reaches every device of everyone called, so the
+ * answering user's other devices stop ringing; the end reaches them all.
+ */
+export function framesOf(event: CallEvent, people: string[]): Envelope[] {
+  const { data } = event;
+  const call = { callId: data.callId, conversationId: data.conversationId };
+  switch (event.type) {
+    case 'CallStarted': {
+      const rung = event.data.invitees.filter((id) => !event.data.busy.includes(id));
+      const { callerId, media } = event.data;
+      return [
+        ...(rung.length > 0 ? [{ users: rung, frame: { type: 'call_incoming', ...call, callerId, media, invitees: event.data.invitees } }] : []),
+        ...(event.data.busy.length > 0 ? [{ users: [callerId], frame: { type: 'call_busy', ...call, userIds: event.data.busy } }] : []),
+        ...(rung.length > 0 ? [{ users: [callerId], frame: { type: 'call_ringing', ...call, userIds: rung } }] : []),
+      ];
+    }
+    case 'CallAnswered':
+      return [{ users: people, frame: { type: 'call_accepted', ...call, userId: event.data.userId, deviceId: event.data.deviceId } }];
+    case 'CallLeft':
+      return [{ users: people, frame: { type: 'call_left', ...call, userId: event.data.userId } }];
+    case 'CallEnded': {
+      const { reason, endedBy, durationSeconds, participants, audience } = event.data;
+      return [{ users: audience, frame: { type: 'call_ended', ...call, reason, endedBy, durationSeconds, participants } }];
+    }
+  }
+}

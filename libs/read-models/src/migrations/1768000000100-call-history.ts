@@ -1,0 +1,23 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Calls: one row per call and person called (or calling), what the history route lists and
+ * what tells a query-api whether someone is in a call already (busy).
+ */
+export class CallHistory1768000000100 implements MigrationInterface {
+  name = 'CallHistory1768000000100';
+
+  async up(db: QueryRunner): Promise<void> {
+    await db.query(`CREATE TABLE call_history (
+      call_id text NOT NULL, user_id text NOT NULL, conversation_id text NOT NULL, caller_id text NOT NULL,
+      media text NOT NULL, direction text NOT NULL, status text NOT NULL, joined boolean NOT NULL, left_at timestamptz,
+      outcome text, started_at timestamptz NOT NULL, ended_at timestamptz, duration_seconds integer NOT NULL DEFAULT 0,
+      PRIMARY KEY (call_id, user_id))`);
+    await db.query('CREATE INDEX call_history_by_user ON call_history (user_id, started_at DESC, call_id)');
+    await db.query("CREATE INDEX call_history_in_call ON call_history (user_id) WHERE status <> 'ended' AND joined AND left_at IS NULL");
+  }
+
+  async down(db: QueryRunner): Promise<void> {
+    await db.query('DROP TABLE call_history');
+  }
+}
