@@ -45,6 +45,9 @@ export interface BenchConfig {
   typingPairs: number;
   typingDurationS: number;
   typingIntervalMs: number;
+  /** calls: caller/callee pairs placing calls while the 1:1 load runs, and the seconds between one pair's calls. */
+  callPairs: number;
+  callIntervalS: number;
   rebuildEvents: number;
   rebuildUsers: number;
   /** Wait for the server's live projector to project the generated events before the rebuild (and time it). */
@@ -101,6 +104,9 @@ export function loadConfig(): BenchConfig {
     typingPairs: Math.max(1, intEnv('BENCH_TYPING_PAIRS', 200)),
     typingDurationS: intEnv('BENCH_TYPING_DURATION_S', 20),
     typingIntervalMs: Math.max(1, intEnv('BENCH_TYPING_INTERVAL_MS', 600)),
+    callPairs: Math.max(1, intEnv('BENCH_CALL_PAIRS', 50)),
+    // 10 calls a minute per user is the server's limit: one every 7 s stays under it.
+    callIntervalS: Math.max(7, intEnv('BENCH_CALL_INTERVAL_S', 7)),
     rebuildEvents: Math.max(1, intEnv('BENCH_REBUILD_EVENTS', 1_000_000)),
     rebuildUsers: Math.max(2, intEnv('BENCH_REBUILD_USERS', 1000)),
     rebuildWaitLive: process.env.BENCH_REBUILD_WAIT_LIVE !== '0',

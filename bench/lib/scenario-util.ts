@@ -3,6 +3,7 @@ import type { Device } from './devices.js';
 import { log, mapLimit, round, sleep } from './log.js';
 import { cpuSample, type CpuSample } from './proc.js';
 import { connectLive, type DeviceSocket, type Frame } from './ws-client.js';
+import type { BenchContext } from '../scenarios/types.js';
 
 /** Range of the shared device pool a scenario uses, so scenarios do not share conversations (and presence noise). */
 export const DEVICE_RANGES = {
@@ -12,7 +13,23 @@ export const DEVICE_RANGES = {
   presence: (bigGroupSize: number) => bigGroupSize,
   /** typing: after presence. */
   typing: (bigGroupSize: number, presenceContacts: number) => bigGroupSize + presenceContacts + 1,
+  /** calls: after typing's pairs. */
+  calls: (bigGroupSize: number, presenceContacts: number, typingPairs: number) => bigGroupSize + presenceContacts + 1 + 2 * typingPairs,
 };
+
+/** A direct chat per pair (devices 2p and 2p+1), made by the first one's message; answers the conversation ids. */
+export async function directChats(ctx: BenchContext, devices: Device[], pairs: number, tag: string): Promise<string[]> {
+  return mapLimit(Array.from({ length: pairs }, (_, p) => p), ctx.config.registerConcurrency, async (p) => {
+    const res = await ctx.api.callRetrying<{ conversationId?: unknown }>(
+      'POST',
+      '/v1/messages',
+      { clientMsgId: `${tag}-${p}`, to: { userId: devices[2 * p + 1].userId }, kind: 'text', body: 'hi' },
+      devices[2 * p].token,
+    );
+    if (typeof res.conversationId !== 'string') throw new Error(`POST /v1/messages gave no conversationId: ${JSON.stringify(res).slice(0, 200)}`);
+    return res.conversationId;
+  });
+}
 
 export function withTimeout<T>(p: Promise<T>, ms: number, message: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout;

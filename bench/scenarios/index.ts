@@ -1,4 +1,5 @@
 // Scenarios in the order `npm run bench` runs them. Add a new one here (e.g. groups, presence).
+import { callsScenario } from './calls.js';
 import { group1024OfflineScenario } from './group1024-offline.js';
 import { group256Scenario } from './group256.js';
 import { idleConnectionsScenario } from './idle-connections.js';
@@ -21,6 +22,7 @@ export const scenarios: Scenario[] = [
   group1024OfflineScenario,
   presenceScenario,
   typingScenario,
+  callsScenario,
   idleConnectionsScenario,
   rebuildScenario,
   mediaScenario,

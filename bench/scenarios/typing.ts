@@ -5,7 +5,7 @@
 import { mapLimit, log, nowMs, sleep } from '../lib/log.js';
 import { cpuPercent, cpuSample } from '../lib/proc.js';
 import { Samples } from '../lib/stats.js';
-import { closeAll, connectAll, DEVICE_RANGES } from '../lib/scenario-util.js';
+import { closeAll, connectAll, DEVICE_RANGES, directChats } from '../lib/scenario-util.js';
 import type { DeviceSocket, Frame } from '../lib/ws-client.js';
 import type { BenchContext, Scenario } from './types.js';
 
@@ -19,16 +19,7 @@ export async function typing(ctx: BenchContext) {
   const tag = `t${Math.random().toString(36).slice(2, 8)}`;
 
   // 1. a direct conversation per pair
-  const convs = await mapLimit(Array.from({ length: pairs }, (_, p) => p), config.registerConcurrency, async (p) => {
-    const res = await ctx.api.callRetrying<{ conversationId?: unknown }>(
-      'POST',
-      '/v1/messages',
-      { clientMsgId: `${tag}-${p}`, to: { userId: devices[2 * p + 1].userId }, kind: 'text', body: 'hi' },
-      devices[2 * p].token,
-    );
-    if (typeof res.conversationId !== 'string') throw new Error(`POST /v1/messages gave no conversationId: ${JSON.stringify(res).slice(0, 200)}`);
-    return res.conversationId;
-  });
+  const convs = await directChats(ctx, devices, pairs, tag);
 
   // per pair: time of the last typing frame sent and whether its relay arrived
   const lastSentAt = new Float64Array(pairs).fill(-1);

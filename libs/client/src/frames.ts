@@ -1,5 +1,6 @@
 // The feed's frames as a client reads them (docs/protocol.md, docs/protocol-websocket.md).
 import type { MessageView } from '../../protocol/src/views.js';
+import type { CallSignal } from '../../protocol/src/dto/call.dto.js';
 
 export type TypingState = 'typing' | 'recording' | 'paused';
 export type ReceiptKind = 'delivered' | 'read';
@@ -45,14 +46,7 @@ interface CallRef {
   conversationId: string;
 }
 
-/** WebRTC signalling as relayed between the devices in a call. */
-export interface CallSignal {
-  kind: 'offer' | 'answer' | 'ice';
-  sdp?: string;
-  candidate?: string;
-  sdpMid?: string;
-  sdpMLineIndex?: number;
-}
+export type { CallSignal };
 
 /** Call frames (ephemeral): the call's progress as the server relays it. */
 export type CallFrame =

@@ -8,6 +8,7 @@ import type { CallEvent, CallMedia } from '../../domain/src/events.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
+import type { CallSignal } from '../../protocol/src/dto/call.dto.js';
 import type { LocalSockets } from './local-sockets.js';
 
 interface Caller {
@@ -25,15 +26,6 @@ interface Envelope {
   frame: Record<string, unknown>;
   users?: string[];
   device?: Caller;
-}
-
-/** What a relayed SDP or ICE candidate carries besides the addressing. */
-export interface CallSignal {
-  kind: 'offer' | 'answer' | 'ice';
-  sdp?: string;
-  candidate?: string;
-  sdpMid?: string;
-  sdpMLineIndex?: number;
 }
 
 const CHANNEL = 'calls';

@@ -7,26 +7,35 @@ import { CALL_MEDIA, type CallMedia } from '../../../domain/src/events.js';
 export class CallFrameDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{8,64}$/, { message: 'callId must be 8 to 64 letters, digits, - or _' })
-  callId: string;
+  callId!: string;
 
   @IsString()
   @Length(1, 128)
-  conversationId: string;
+  conversationId!: string;
 }
 
 export class CallInviteDto extends CallFrameDto {
   @IsIn(CALL_MEDIA)
-  media: CallMedia;
+  media!: CallMedia;
+}
+
+/** What a relayed SDP offer or answer or ICE candidate carries besides its addressing. */
+export interface CallSignal {
+  kind: 'offer' | 'answer' | 'ice';
+  sdp?: string;
+  candidate?: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
 }
 
 /** SDP offers and answers and ICE candidates, relayed as they are to one other person in the call. */
-export class CallSignalDto extends CallFrameDto {
+export class CallSignalDto extends CallFrameDto implements CallSignal {
   @IsString()
   @Length(1, 128)
-  to: string;
+  to!: string;
 
   @IsIn(['offer', 'answer', 'ice'])
-  kind: 'offer' | 'answer' | 'ice';
+  kind!: 'offer' | 'answer' | 'ice';
 
   @IsOptional()
   @IsString()
