@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { CallsHandler } from '../../commands/src/calls.handler.js';
 import type { Clock } from '../../domain/src/clock.js';
@@ -10,6 +11,7 @@ import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js'
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import type { CallSignal } from '../../protocol/src/dto/call.dto.js';
 import type { LocalSockets } from './local-sockets.js';
+import { SlidingWindowLimit } from './sliding-window-limit.js';
 
 interface Caller {
   userId: string;
@@ -31,7 +33,7 @@ interface Envelope {
 const CHANNEL = 'calls';
 /** NOTIFY payloads stop at 8,000 bytes; an SDP offer can be longer, so envelopes travel in parts. */
 const PART_CHARS = 7_000;
-/** Parts of envelopes still arriving; an envelope whose parts were lost is dropped after this many newer ones. */
+/** Parts of envelopes still arriving; an envelope whose parts were lost is dropped once this many newer ones wait. */
 const MAX_PARTIAL = 1_000;
 /** Per user: at most this many invites in any window of INVITE_WINDOW_MS. */
 const INVITE_LIMIT = 10;
@@ -53,8 +55,8 @@ interface Part {
  */
 export class CallRelay {
   private readonly ringing = new Map<string, unknown>();
-  private readonly invites = new Map<string, number[]>();
-  private readonly partial = new Map<string, string[]>();
+  private readonly invites = new SlidingWindowLimit(INVITE_LIMIT, INVITE_WINDOW_MS);
+  private readonly partial = new LRUCache<string, string[]>({ max: MAX_PARTIAL });
 
   constructor(
     private readonly db: SqlRunner,
@@ -125,13 +127,10 @@ export class CallRelay {
   }
 
   private limitInvites(userId: string): void {
-    const now = this.clock.now().getTime();
-    const recent = (this.invites.get(userId) ?? []).filter((t) => now - t < INVITE_WINDOW_MS);
-    if (recent.length >= INVITE_LIMIT) {
-      throw new DomainError('rate_limited', 'call_rate_limited', `at most ${INVITE_LIMIT} calls a minute`, { retryAfterSeconds: Math.ceil((recent[0] + INVITE_WINDOW_MS - now) / 1000) });
+    const retryAfterMs = this.invites.hit(userId, this.clock.now().getTime());
+    if (retryAfterMs > 0) {
+      throw new DomainError('rate_limited', 'call_rate_limited', `at most ${INVITE_LIMIT} calls a minute`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
     }
-    recent.push(now);
-    this.invites.set(userId, recent);
   }
 
   /** The conversation's members who are in a call (read after every write so far, on any process). */
@@ -176,7 +175,6 @@ export class CallRelay {
     parts[part.index] = part.text;
     if (parts.filter((p) => p !== undefined).length < part.count) {
       this.partial.set(part.id, parts);
-      if (this.partial.size > MAX_PARTIAL) this.partial.delete(this.partial.keys().next().value!);
       return;
     }
     this.partial.delete(part.id);

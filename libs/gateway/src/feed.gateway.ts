@@ -202,7 +202,8 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   async typing(@ConnectedSocket() socket: WebSocket, @MessageBody() frame: Frame) {
     try {
       const input = parseDto(TypingFrameDto, frame);
-      await this.typingRelay.receive(socket, { conversationId: input.conversationId, userId: this.principalOf(socket).userId, state: input.state });
+      const { userId, deviceId } = this.principalOf(socket);
+      await this.typingRelay.receive(deviceId, { conversationId: input.conversationId, userId, state: input.state });
       return undefined;
     } catch (error) {
       return errorFrame(error);

@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from '../../domain/src/clock.js';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
 import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
+import { SlidingWindowLimit } from './sliding-window-limit.js';
 import { InOrder } from './in-order.js';
 import type { LocalSockets } from './local-sockets.js';
 import { isDirectConversationSql } from '../../read-models/src/sql/conversations.sql.js';
@@ -23,7 +24,7 @@ interface RelayedSignal extends TypingSignal {
 
 const CHANNEL = 'typing';
 const EXPIRY_MS = 5_000;
-/** Per socket: at most this many typing frames in any window of RATE_WINDOW_MS. */
+/** Per device (one socket each): at most this many typing frames in any window of RATE_WINDOW_MS. */
 const RATE_LIMIT = 10;
 const RATE_WINDOW_MS = 5_000;
 
@@ -40,7 +41,7 @@ interface Audience {
  */
 export class TypingRelay {
   private readonly expiries = new Map<string, TimerHandle>();
-  private readonly rates = new WeakMap<object, number[]>();
+  private readonly rates = new SlidingWindowLimit(RATE_LIMIT, RATE_WINDOW_MS);
   private readonly frames = new InOrder((error) => this.logger.warn({ err: error }, 'typing relay failed'));
 
   constructor(
@@ -55,15 +56,11 @@ export class TypingRelay {
     await notifications.listen(CHANNEL, (payload) => this.frames.push(this.deliver(JSON.parse(payload) as RelayedSignal)));
   }
 
-  /** Handles a client's typing frame; `socket` identifies the sender for rate limiting. */
-  async receive(socket: object, signal: TypingSignal): Promise<void> {
-    const now = this.clock.now().getTime();
-    const recent = (this.rates.get(socket) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
-    if (recent.length >= RATE_LIMIT) {
+  /** Handles a client's typing frame; `deviceId` names the sender for rate limiting. */
+  async receive(deviceId: string, signal: TypingSignal): Promise<void> {
+    if (this.rates.hit(deviceId, this.clock.now().getTime()) > 0) {
       throw new DomainError('rate_limited', 'typing_rate_limited', `at most ${RATE_LIMIT} typing frames per ${RATE_WINDOW_MS / 1000} s`);
     }
-    recent.push(now);
-    this.rates.set(socket, recent);
     // The sender's own writes (the first message of a new chat, a group just joined) count.
     const position = (await this.fence.readYourWrites()).toString();
     const audience = await this.audience(signal.conversationId);

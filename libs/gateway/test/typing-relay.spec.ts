@@ -16,8 +16,7 @@ function setUp() {
   };
   const fence = { readYourWrites: async () => 1n, reach: async () => undefined };
   const relay = new TypingRelay(db, {} as LocalSockets, fence, pino({ level: 'silent' }), clock);
-  const socket = {};
-  const type = (state: TypingState, conversationId = 'd-ann-ben') => relay.receive(socket, { conversationId, userId: 'ann', state });
+  const type = (state: TypingState, conversationId = 'd-ann-ben') => relay.receive('ann-phone', { conversationId, userId: 'ann', state });
   const states = () => published.map((p) => JSON.parse(p).state as TypingState);
   return { clock, relay, type, states };
 }
@@ -62,7 +61,7 @@ describe('typing relay: expiry and rate limit, to the millisecond', () => {
     expect(states()).toEqual(['typing']);
   });
 
-  it('allows 10 frames per socket in any 5 s: the 11th is refused until the first is 5 s old', async () => {
+  it('allows 10 frames per device in any 5 s: the 11th is refused until the first is 5 s old', async () => {
     const { clock, type, states } = setUp();
     for (let i = 0; i < 10; i++) await type('typing');
     await expect(type('typing')).rejects.toMatchObject({ code: 'typing_rate_limited' });

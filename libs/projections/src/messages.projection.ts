@@ -65,8 +65,7 @@ export class MessagesProjection implements Projection {
       }
     }
     const erased = events.flatMap((e) => (e.type === 'MessageDeleted' || e.type === 'MessageExpired' ? [e.data.messageId] : []));
-    await context.destroyKeys(erased);
-    await context.destroyKeys((await mediaLeftUnused(db, erased)).map(mediaKeyId));
+    await context.destroyKeys([...erased, ...(await mediaLeftUnused(db, erased)).map(mediaKeyId)]);
   }
 }
 
