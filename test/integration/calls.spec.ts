@@ -132,6 +132,29 @@ describe('calls', () => {
     expect((await api.get('/v1/calls?limit=0', bob.token)).status).toBe(400);
   });
 
+  it('limits each user to 10 calls in any minute: the 11th is refused with a Retry-After, and allowed once the first is a minute old', async () => {
+    const [alice, bob] = await h.users(2);
+    const conversationId = await chat(alice, bob);
+    const [aliceSocket, aliceTablet] = await Promise.all([h.connect(alice), h.connect(await registerUser(api, alice.phone, 'alice tablet'))]);
+    const placeAndCancel = async (socket: FeedClient) => {
+      const callId = newCallId();
+      socket.send({ type: 'call_invite', callId, conversationId, media: 'audio' });
+      await waitFrame(socket, 'call_ringing', callId);
+      socket.send({ type: 'call_cancel', callId, conversationId });
+      await waitFrame(socket, 'call_ended', callId);
+    };
+    for (let i = 0; i < 10; i++) {
+      await placeAndCancel(aliceSocket);
+      clock.advance(1_000);
+    }
+    // Per user, not per device: the tablet has placed none, yet is refused.
+    const eleventh = { type: 'call_invite', callId: newCallId(), conversationId, media: 'audio' };
+    expect(await refused(aliceTablet, eleventh)).toEqual(['call_rate_limited']);
+    expect(framesOf(aliceTablet, 'error', eleventh.callId)[0].error.details).toEqual({ retryAfterSeconds: 50 });
+    clock.advance(50_000);
+    await placeAndCancel(aliceTablet);
+  });
+
   it('refuses a call across a block, from outside the conversation, and bad call frames, naming the call', async () => {
     const [alice, bob, mallory] = await h.users(3);
     const conversationId = await chat(alice, bob);
