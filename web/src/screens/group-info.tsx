@@ -7,7 +7,8 @@ import { SidePanel } from './panels.js';
 export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; groupId: string; onClose: () => void }) {
   const state = useStore(store);
   const [group, setGroup] = useState<Group | null>(null);
-  const [name, setName] = useState('');
+  // What the admin is typing; null shows the current name, so a reload never overwrites typing.
+  const [draftName, setDraftName] = useState<string | null>(null);
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [adding, setAdding] = useState('');
 
@@ -15,7 +16,6 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
     const loaded = await store.attempt(() => store.api.group(groupId));
     if (loaded) {
       setGroup(loaded);
-      setName(loaded.name);
       for (const m of loaded.members) void store.nameOf(m.userId);
     }
   }, [store, groupId]);
@@ -45,11 +45,12 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => store.api.updateGroup(groupId, { name: name.trim() }));
+            const name = (draftName ?? group.name).trim();
+            void run(() => store.api.updateGroup(groupId, { name })).then(() => setDraftName(null));
           }}
         >
           <label htmlFor="group-name">Group name</label>
-          <input id="group-name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+          <input id="group-name" value={draftName ?? group.name} maxLength={100} onChange={(e) => setDraftName(e.target.value)} />
           <button type="submit">Rename</button>
         </form>
       ) : (
