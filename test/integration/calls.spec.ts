@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Api, eventually, FeedClient, registerUser, sendText, TestUser } from '../support/client.js';
 import { useTestSystem } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { streams } from '../../libs/domain/src/streams.js';
 
 /**
  * Calls over real sockets: every device of the callee rings, the first to accept takes the call,
@@ -153,6 +154,68 @@ describe('calls', () => {
     expect(framesOf(aliceTablet, 'error', eleventh.callId)[0].error.details).toEqual({ retryAfterSeconds: 50 });
     clock.advance(50_000);
     await placeAndCancel(aliceTablet);
+  });
+
+  it('a group call: everyone rings; a decline stops one ring; two answer; one leaves and the call goes on; it ends when two are left and one hangs up', async () => {
+    const [alice, bob, carol, dan] = await h.users(4);
+    const created = await api.post('/v1/groups', { name: 'Ropes', members: [bob.userId, carol.userId, dan.userId] }, alice.token);
+    const conversationId = created.body.conversationId;
+    const [aliceSocket, bobSocket, carolSocket, danSocket] = await Promise.all([alice, bob, carol, dan].map((u) => h.connect(u)));
+    const callId = newCallId();
+    const call = { callId, conversationId };
+
+    aliceSocket.send({ type: 'call_invite', ...call, media: 'video' });
+    for (const socket of [bobSocket, carolSocket, danSocket]) {
+      expect(await waitFrame(socket, 'call_incoming', callId)).toMatchObject({ callerId: alice.userId, invitees: [bob.userId, carol.userId, dan.userId] });
+    }
+    danSocket.send({ type: 'call_decline', ...call });
+    expect(await waitFrame(aliceSocket, 'call_declined', callId)).toMatchObject({ userId: dan.userId });
+    bobSocket.send({ type: 'call_accept', ...call });
+    carolSocket.send({ type: 'call_accept', ...call });
+    await aliceSocket.waitFor(() => framesOf(aliceSocket, 'call_accepted', callId).length === 2);
+
+    // A mesh: each pair signals directly; someone who declined cannot.
+    aliceSocket.send({ type: 'call_signal', ...call, to: carol.userId, kind: 'offer', sdp: 'v=0 alice-to-carol' });
+    expect(await waitFrame(carolSocket, 'call_signal', callId)).toMatchObject({ from: alice.userId, kind: 'offer', sdp: 'v=0 alice-to-carol' });
+    expect(await refused(danSocket, { type: 'call_signal', ...call, to: alice.userId, kind: 'offer', sdp: 'v=0' } as any)).toEqual(['not_in_call']);
+
+    clock.advance(30_000);
+    carolSocket.send({ type: 'call_hangup', ...call });
+    expect(await waitFrame(bobSocket, 'call_left', callId)).toMatchObject({ userId: carol.userId });
+    bobSocket.send({ type: 'call_hangup', ...call });
+    expect(await waitFrame(aliceSocket, 'call_ended', callId)).toMatchObject({ reason: 'completed', endedBy: bob.userId, durationSeconds: 30, participants: [alice.userId, bob.userId, carol.userId] });
+    await waitFrame(danSocket, 'call_ended', callId);
+    const outcome = async (user: TestUser) => {
+      const history = await eventually(() => api.get('/v1/calls', user.token), (r) => r.body[0]?.callId === callId && r.body[0].outcome !== null);
+      return [history.body[0].direction, history.body[0].outcome];
+    };
+    expect([await outcome(alice), await outcome(carol), await outcome(dan)]).toEqual([['outgoing', 'completed'], ['incoming', 'completed'], ['incoming', 'missed']]);
+  });
+
+  it('a call whose process died before its ring timer fired is ended as missed by the sweep of any query-api', async () => {
+    const [alice, bob] = await h.users(2);
+    const conversationId = await chat(alice, bob);
+    const [aliceSocket, bobSocket] = await Promise.all([h.connect(alice), h.connect(bob)]);
+    const callId = newCallId();
+    // What the dead process recorded before it died: the call started, Alice's line taken; no timer survives it.
+    const at = clock.now().toISOString();
+    await h.system.runtime.eventStore.append(streams.callLine(alice.userId), [{ type: 'CallLineTaken', data: { userId: alice.userId, callId, conversationId, role: 'caller', at } }], 'any');
+    await h.system.runtime.eventStore.append(
+      streams.conversation(conversationId),
+      [{ type: 'CallStarted', data: { callId, conversationId, callerId: alice.userId, callerDeviceId: alice.deviceId, media: 'audio', invitees: [bob.userId], busy: [], at } }],
+      'any',
+    );
+    await eventually(() => api.get('/v1/calls', bob.token), (r) => r.body.some((c: any) => c.callId === callId));
+
+    clock.advance(45_000 + 10_000);
+    expect(await waitFrame(bobSocket, 'call_ended', callId)).toMatchObject({ reason: 'missed', endedBy: null });
+    await waitFrame(aliceSocket, 'call_ended', callId);
+    // Alice's line is free again.
+    const next = newCallId();
+    aliceSocket.send({ type: 'call_invite', callId: next, conversationId, media: 'audio' });
+    await waitFrame(bobSocket, 'call_incoming', next);
+    aliceSocket.send({ type: 'call_cancel', callId: next, conversationId });
+    await waitFrame(bobSocket, 'call_ended', next);
   });
 
   it('refuses a call across a block, from outside the conversation, and bad call frames, naming the call', async () => {

@@ -48,6 +48,7 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
   CallAnswered: { callId: true, conversationId: true, userId: true, deviceId: true, at: true },
   CallLeft: { callId: true, conversationId: true, userId: true, at: true },
   CallEnded: { callId: true, conversationId: true, callerId: true, media: true, reason: true, endedBy: true, durationSeconds: true, participants: true, at: true },
+  CallLineTaken: { userId: true, callId: true, conversationId: true, role: true, at: true },
   UserRegistered: { userId: true, registeredAt: true },
   DeviceLoggedIn: { userId: true, deviceId: true, at: true },
   DeviceLoggedOut: { userId: true, deviceId: true, at: true },

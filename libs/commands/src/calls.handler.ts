@@ -1,5 +1,12 @@
 import {
   CALL_EVENT_TYPES,
+  CALL_LINE_EVENT_TYPES,
+  CallLine,
+  CallLineTaken,
+  decideTakeCallLine,
+  evolveCallLine,
+  initialCallLine,
+  lineOccupied,
   CallEvent,
   CallLog,
   CallMedia,
@@ -59,24 +66,46 @@ function callable<C, T extends ConversationEvent['type'] | GroupEvent['type']>(
 const DirectCalls = callable<DirectConversation, ConversationEvent['type']>('DirectCalls', CONVERSATION_EVENT_TYPES, initialDirectConversation, evolveDirectConversation);
 const GroupCalls = callable<GroupConversation, GroupEvent['type']>('GroupCalls', GROUP_EVENT_TYPES, initialGroup, evolveGroup);
 
-/** Records calls in the conversation's stream; each method answers with the events it appended (the gateway relays them). */
+const CallLineType: AggregateType<CallLine, CallLineTaken['type']> = {
+  name: 'CallLine',
+  eventTypes: CALL_LINE_EVENT_TYPES,
+  initial: initialCallLine,
+  evolve: evolveCallLine,
+};
+
+/** Another call took the line between reading whose it was and deciding on it: read it again. */
+class CallLineMoved extends Error {}
+const CALL_LINE_ATTEMPTS = 8;
+
+/**
+ * Records calls in the conversation's stream; each method answers with the events it appended
+ * (the gateway relays them). Placing and answering a call first take the user's call line
+ * (call-line.ts), and an invitee is busy when their line is held by a call that occupies them.
+ */
 export class CallsHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly clock: Clock,
   ) {}
 
-  start(caller: { userId: string; deviceId: string }, conversationId: string, callId: string, media: CallMedia, busy: ReadonlySet<string>): Promise<CallEvent[]> {
-    const command = { callId, callerId: caller.userId, callerDeviceId: caller.deviceId, media, now: this.clock.now(), busy };
-    return this.decide(
-      conversationId,
-      (state) => decideStartCall(state.calls, groupCallAudience(state.conversation), command),
-      (state) => decideStartCall(state.calls, directCallAudience(state.conversation, conversationId), command),
-    );
+  /** Refusals come before the caller's line is taken, so a refused call leaves it free. */
+  async start(caller: { userId: string; deviceId: string }, conversationId: string, callId: string, media: CallMedia): Promise<CallEvent[]> {
+    const decideStart = (state: Callable<GroupConversation | DirectConversation>, busy: ReadonlySet<string>) => {
+      const command = { callId, callerId: caller.userId, callerDeviceId: caller.deviceId, media, now: this.clock.now(), busy };
+      const audience = 'members' in state.conversation ? groupCallAudience(state.conversation) : directCallAudience(state.conversation, conversationId);
+      return decideStartCall(state.calls, audience, command);
+    };
+    const [started] = decideStart(await this.loadCallable(conversationId), new Set());
+    await this.takeLine(caller.userId, { callId, conversationId }, 'caller');
+    const busy = await this.busyAmong(started.type === 'CallStarted' ? started.data.invitees : []);
+    return this.decide(conversationId, (state) => decideStart(state, busy));
   }
 
-  answer(userId: string, deviceId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
-    return this.onCalls(conversationId, (calls, now) => decideAnswerCall(calls, conversationId, callId, userId, deviceId, now));
+  async answer(userId: string, deviceId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
+    const decideAnswer = (calls: CallLog, now: Date) => decideAnswerCall(calls, conversationId, callId, userId, deviceId, now);
+    decideAnswer((await this.loadCallable(conversationId)).calls, this.clock.now());
+    await this.takeLine(userId, { callId, conversationId }, 'callee');
+    return this.onCalls(conversationId, decideAnswer);
   }
 
   decline(userId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
@@ -89,32 +118,69 @@ export class CallsHandler {
 
   /** The call if it is going on (read fresh: signalling follows answers made on any process). */
   async ongoing(conversationId: string, callId: string): Promise<OngoingCall | undefined> {
-    const stream = streams.conversation(conversationId);
-    const { state } = isGroupConversation(conversationId) ? await this.aggregates.load(stream, GroupCalls) : await this.aggregates.load(stream, DirectCalls);
-    return state.calls.ongoing.get(callId);
+    return (await this.loadCallable(conversationId)).calls.ongoing.get(callId);
   }
 
   ringTimeout(conversationId: string, callId: string): Promise<CallEvent[]> {
     return this.onCalls(conversationId, (calls, now) => decideRingTimeout(calls, conversationId, callId, now));
   }
 
-  private onCalls(conversationId: string, decide: (calls: CallLog, now: Date) => CallEvent[]): Promise<CallEvent[]> {
-    const now = this.clock.now();
-    return this.decide(conversationId, (state) => decide(state.calls, now), (state) => decide(state.calls, now));
+  private async loadCallable(conversationId: string): Promise<Callable<GroupConversation | DirectConversation>> {
+    const stream = streams.conversation(conversationId);
+    return isGroupConversation(conversationId) ? (await this.aggregates.load(stream, GroupCalls)).state : (await this.aggregates.load(stream, DirectCalls)).state;
   }
 
-  private decide(
-    conversationId: string,
-    group: (state: Callable<GroupConversation>) => CallEvent[],
-    direct: (state: Callable<DirectConversation>) => CallEvent[],
-  ): Promise<CallEvent[]> {
+  /** Those invitees whose line is held by a call that occupies them. */
+  private async busyAmong(invitees: string[]): Promise<Set<string>> {
+    const busy = await Promise.all(
+      invitees.map(async (userId) => {
+        const { state } = await this.aggregates.load(streams.callLine(userId), CallLineType);
+        return this.occupied(state, userId);
+      }),
+    );
+    return new Set(invitees.filter((_, i) => busy[i]));
+  }
+
+  private async occupied(line: CallLine, userId: string): Promise<boolean> {
+    if (!line.held) return false;
+    return lineOccupied(line.held, (await this.loadCallable(line.held.conversationId)).calls, userId, this.clock.now());
+  }
+
+  /**
+   * Takes the user's line for the call: whether the call holding it occupies them is read from
+   * that call's conversation first, then decided on with the line's version check; if another
+   * call took the line in between, it is read again.
+   */
+  private async takeLine(userId: string, call: { callId: string; conversationId: string }, role: 'caller' | 'callee'): Promise<void> {
+    const stream = streams.callLine(userId);
+    for (let attempt = 1; ; attempt++) {
+      const { state } = await this.aggregates.load(stream, CallLineType);
+      const seen = state.held?.callId;
+      const occupied = await this.occupied(state, userId);
+      try {
+        await this.aggregates.execute(stream, CallLineType, (line) => {
+          if (line.held?.callId !== seen) throw new CallLineMoved();
+          const events = decideTakeCallLine(line, { userId, ...call, role, now: this.clock.now(), occupied });
+          return { events, result: undefined };
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof CallLineMoved) || attempt >= CALL_LINE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private onCalls(conversationId: string, decide: (calls: CallLog, now: Date) => CallEvent[]): Promise<CallEvent[]> {
+    const now = this.clock.now();
+    return this.decide(conversationId, (state) => decide(state.calls, now));
+  }
+
+  private decide(conversationId: string, decide: (state: Callable<GroupConversation | DirectConversation>) => CallEvent[]): Promise<CallEvent[]> {
     const stream = streams.conversation(conversationId);
-    const decision = <S>(decide: (state: S) => CallEvent[]) => (state: S) => {
+    const decision = (state: Callable<GroupConversation | DirectConversation>) => {
       const events = decide(state);
       return { events, result: events };
     };
-    return isGroupConversation(conversationId)
-      ? this.aggregates.execute(stream, GroupCalls, decision(group))
-      : this.aggregates.execute(stream, DirectCalls, decision(direct));
+    return isGroupConversation(conversationId) ? this.aggregates.execute(stream, GroupCalls, decision) : this.aggregates.execute(stream, DirectCalls, decision);
   }
 }

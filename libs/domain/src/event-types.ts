@@ -1,4 +1,4 @@
-import type { CallEvent, ConversationEvent, DomainEvent, DomainEventType, GroupEvent, PrivacyEvent, ReceiptEvent, UserEvent } from './events.js';
+import type { CallEvent, CallLineTaken, ConversationEvent, DomainEvent, DomainEventType, GroupEvent, PrivacyEvent, ReceiptEvent, UserEvent } from './events.js';
 
 /** The domain event of that type name (or names). */
 export type EventOfType<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
@@ -34,6 +34,7 @@ export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
 };
 /** Calls are recorded in the conversation's stream, beside its messages. */
 export const CALL_EVENT_TYPES: EventTypeSet<CallEvent['type']> = { CallStarted: true, CallAnswered: true, CallLeft: true, CallEnded: true };
+export const CALL_LINE_EVENT_TYPES: EventTypeSet<CallLineTaken['type']> = { CallLineTaken: true };
 export const RECEIPT_EVENT_TYPES: EventTypeSet<ReceiptEvent['type']> = { MessageDelivered: true, MessageRead: true };
 export const USER_EVENT_TYPES: EventTypeSet<UserEvent['type']> = { UserRegistered: true, DeviceLoggedIn: true, DeviceLoggedOut: true, ProfileUpdated: true };
 export const PRIVACY_EVENT_TYPES: EventTypeSet<PrivacyEvent['type']> = { PrivacySettingsChanged: true, ContactsSynced: true };

@@ -221,6 +221,8 @@ export type CallEnded = Event<
   }
 >;
 export type CallEvent = CallStarted | CallAnswered | CallLeft | CallEnded;
+/** A user's line was taken by a call they placed or answered (their call-line stream; see call-line.ts). */
+export type CallLineTaken = Event<'CallLineTaken', { userId: string; callId: string; conversationId: string; role: 'caller' | 'callee'; at: string }>;
 
 export type ConversationEvent = MessageSent | MessageLifecycleEvent | BlockEvent | DisappearingTimerSet;
 export type GroupEvent = GroupChanged | MessageSent | MessageLifecycleEvent | DisappearingTimerSet;
@@ -230,5 +232,5 @@ export type PrivacyEvent = PrivacySettingsChanged | ContactsSynced;
 /** Blocks are facts of the direct conversation between the two: a send is decided against them atomically. */
 export type BlockEvent = UserBlocked | UserUnblocked;
 export type PresenceEvent = DeviceConnected | DeviceDisconnected;
-export type DomainEvent = ConversationEvent | CallEvent | GroupChanged | ReceiptEvent | UserEvent | PrivacyEvent | PresenceEvent;
+export type DomainEvent = ConversationEvent | CallEvent | CallLineTaken | GroupChanged | ReceiptEvent | UserEvent | PrivacyEvent | PresenceEvent;
 export type DomainEventType = DomainEvent['type'];

@@ -11,3 +11,4 @@ export * from './privacy/privacy.js';
 export * from './presence/presence.js';
 export * from './clock.js';
 export * from './call/call.js';
+export * from './call/call-line.js';

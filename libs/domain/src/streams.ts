@@ -7,6 +7,7 @@ export const streams = {
   receipts: (conversationId: string, userId: string) => `receipts-${conversationId}-${userId}`,
   presence: (userId: string) => `presence-${userId}`,
   privacy: (userId: string) => `privacy-${userId}`,
+  callLine: (userId: string) => `callline-${userId}`,
 };
 
 /** The idempotency key of a send, claimed in the event store: a sender's clientMsgId names one message, whatever the conversation. */

@@ -6,12 +6,11 @@ import type { Clock } from '../../domain/src/clock.js';
 import { devicesInCall, RING_TIMEOUT_MS } from '../../domain/src/call/call.js';
 import { DomainError, forbidden } from '../../domain/src/errors.js';
 import type { CallEvent, CallMedia } from '../../domain/src/events.js';
+import { PeriodicJob } from '../../platform/src/periodic-job.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';
-import type { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import type { SqlRunner } from '../../read-models/src/data-source.js';
 import type { CallSignal } from '../../protocol/src/dto/call.dto.js';
 import type { LocalSockets } from './local-sockets.js';
-import { SlidingWindowLimit } from './sliding-window-limit.js';
 
 interface Caller {
   userId: string;
@@ -35,9 +34,9 @@ const CHANNEL = 'calls';
 const PART_CHARS = 7_000;
 /** Parts of envelopes still arriving; an envelope whose parts were lost is dropped once this many newer ones wait. */
 const MAX_PARTIAL = 1_000;
-/** Per user: at most this many invites in any window of INVITE_WINDOW_MS. */
-const INVITE_LIMIT = 10;
-const INVITE_WINDOW_MS = 60_000;
+/** How often every query-api looks for calls still ringing past their time (their process died before its timer fired). */
+const RING_SWEEP_MS = 10_000;
+const RING_SWEEP_BATCH = 100;
 
 interface Part {
   id: string;
@@ -55,32 +54,33 @@ interface Part {
  */
 export class CallRelay {
   private readonly ringing = new Map<string, unknown>();
-  private readonly invites = new SlidingWindowLimit(INVITE_LIMIT, INVITE_WINDOW_MS);
   private readonly partial = new LRUCache<string, string[]>({ max: MAX_PARTIAL });
+  private readonly ringSweeper: PeriodicJob;
 
   constructor(
     private readonly db: SqlRunner,
     private readonly sockets: LocalSockets,
     private readonly calls: CallsHandler,
-    private readonly fence: Pick<ReadYourWritesFence, 'readYourWrites'>,
     private readonly logger: Logger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.ringSweeper = new PeriodicJob(clock, RING_SWEEP_MS, () => this.endOverdueRings(), (error) => logger.warn({ err: error }, 'ring sweep failed'));
+  }
 
   async start(notifications: PgNotifications): Promise<void> {
     await notifications.listen(CHANNEL, (payload) => this.receivePart(JSON.parse(payload) as Part));
+    this.ringSweeper.start();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     for (const timer of this.ringing.values()) this.clock.clearTimeout(timer);
     this.ringing.clear();
+    await this.ringSweeper.stop();
   }
 
   /** Places a call: rings every device of everyone called who is not in another call; the ring ends as missed after 45 s. */
   async invite(caller: Caller, call: CallRef & { media: CallMedia }): Promise<void> {
-    this.limitInvites(caller.userId);
-    const busy = await this.busyIn(call.conversationId);
-    const events = await this.calls.start(caller, call.conversationId, call.callId, call.media, busy);
+    const events = await this.calls.start(caller, call.conversationId, call.callId, call.media);
     if (!events.some((e) => e.type === 'CallEnded')) {
       this.ringing.set(
         call.callId,
@@ -126,22 +126,17 @@ export class CallRelay {
     await this.publish({ device: { userId: to, deviceId: toDevice }, frame: { type: 'call_signal', ...call, from: from.userId, ...signal } });
   }
 
-  private limitInvites(userId: string): void {
-    const retryAfterMs = this.invites.hit(userId, this.clock.now().getTime());
-    if (retryAfterMs > 0) {
-      throw new DomainError('rate_limited', 'call_rate_limited', `at most ${INVITE_LIMIT} calls a minute`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
-    }
-  }
-
-  /** The conversation's members who are in a call (read after every write so far, on any process). */
-  private async busyIn(conversationId: string): Promise<Set<string>> {
-    await this.fence.readYourWrites();
-    const rows: { user_id: string }[] = await this.db.query(
-      `SELECT DISTINCT h.user_id FROM call_history h JOIN conversation_members m ON m.user_id = h.user_id
-       WHERE m.conversation_id = $1 AND m.visible_up_to IS NULL AND h.status <> 'ended' AND h.joined AND h.left_at IS NULL`,
-      [conversationId],
+  /**
+   * Ends as missed the calls still ringing past their time: those whose ring timer died with
+   * the process that placed them. Every query-api sweeps; the call's stream lets one end it.
+   */
+  private async endOverdueRings(): Promise<void> {
+    const due = new Date(this.clock.now().getTime() - RING_TIMEOUT_MS);
+    const rows: { call_id: string; conversation_id: string }[] = await this.db.query(
+      `SELECT DISTINCT call_id, conversation_id FROM call_history WHERE status = 'ringing' AND started_at <= $1 LIMIT ${RING_SWEEP_BATCH}`,
+      [due],
     );
-    return new Set(rows.map((r) => r.user_id));
+    for (const row of rows) await this.publishAll(await this.calls.ringTimeout(row.conversation_id, row.call_id), []);
   }
 
   /** The caller and everyone called: whom the call's frames reach. */

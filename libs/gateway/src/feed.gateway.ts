@@ -115,7 +115,7 @@ export class FeedGateway implements OnGatewayConnection, OnGatewayDisconnect, On
   async beforeApplicationShutdown() {
     this.clock.clearInterval(this.sweeper);
     this.typingRelay.stop();
-    this.calls.stop();
+    await this.calls.stop();
     for (const socket of [...this.clients.keys()]) {
       this.handleDisconnect(socket);
       socket.close(1001, 'server shutting down');

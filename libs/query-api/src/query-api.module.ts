@@ -81,9 +81,9 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
     },
     {
       provide: CallRelay,
-      inject: [DataSource, LocalSockets, AggregateStore, ReadYourWritesFence, RUNTIME, CLOCK],
-      useFactory: (db: DataSource, sockets: LocalSockets, aggregates: AggregateStore, fence: ReadYourWritesFence, runtime: Runtime, clock: Clock) =>
-        new CallRelay(db, sockets, new CallsHandler(aggregates, clock), fence, runtime.logger, clock),
+      inject: [DataSource, LocalSockets, AggregateStore, RUNTIME, CLOCK],
+      useFactory: (db: DataSource, sockets: LocalSockets, aggregates: AggregateStore, runtime: Runtime, clock: Clock) =>
+        new CallRelay(db, sockets, new CallsHandler(aggregates, clock), runtime.logger, clock),
     },
     { provide: CallsQuery, inject: [DataSource], useFactory: (db: DataSource) => new CallsQuery(db) },
     { provide: GroupsQuery, inject: [DataSource], useFactory: (db: DataSource) => new GroupsQuery(db) },

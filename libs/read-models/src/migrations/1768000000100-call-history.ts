@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Calls: one row per call and person called (or calling), what the history route lists and
- * what tells a query-api whether someone is in a call already (busy).
+ * Calls: one row per call and person called (or calling): what the history route lists, and
+ * where the ring sweeper finds calls still ringing after their time.
  */
 export class CallHistory1768000000100 implements MigrationInterface {
   name = 'CallHistory1768000000100';
@@ -14,7 +14,7 @@ export class CallHistory1768000000100 implements MigrationInterface {
       outcome text, started_at timestamptz NOT NULL, ended_at timestamptz, duration_seconds integer NOT NULL DEFAULT 0,
       PRIMARY KEY (call_id, user_id))`);
     await db.query('CREATE INDEX call_history_by_user ON call_history (user_id, started_at DESC, call_id)');
-    await db.query("CREATE INDEX call_history_in_call ON call_history (user_id) WHERE status <> 'ended' AND joined AND left_at IS NULL");
+    await db.query("CREATE INDEX call_history_ringing ON call_history (started_at) WHERE status = 'ringing'");
   }
 
   async down(db: QueryRunner): Promise<void> {
