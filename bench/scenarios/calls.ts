@@ -4,7 +4,7 @@
 // `call_incoming` on the callee's device (the ring), and -> `call_ringing` back on the caller's.
 // The callee declines at once, which ends the call, so the next invite is not `busy`.
 import { randomUUID } from 'node:crypto';
-import { log, mapLimit, nowMs, sleep } from '../lib/log.js';
+import { log, nowMs, sleep } from '../lib/log.js';
 import { PairHarness } from '../lib/pair-load.js';
 import { closeAll, connectAll, DEVICE_RANGES, directChats } from '../lib/scenario-util.js';
 import { Samples } from '../lib/stats.js';

@@ -2,7 +2,7 @@
 // frame every 600 ms (under the 10 per 5 s per socket limit) for 20 s. Relay latency: frame sent
 // -> the peer's `typing` frame. After the last one, the server's expiry (`paused` after 5 s
 // without renewal) is observed too.
-import { mapLimit, log, nowMs, sleep } from '../lib/log.js';
+import { log, nowMs, sleep } from '../lib/log.js';
 import { cpuPercent, cpuSample } from '../lib/proc.js';
 import { Samples } from '../lib/stats.js';
 import { closeAll, connectAll, DEVICE_RANGES, directChats } from '../lib/scenario-util.js';

@@ -37,7 +37,7 @@ describe('CallsHandler: call lines', () => {
     await processA.answer('bob', 'bob-phone', aliceBob, 'c1');
 
     const busy = await processB.start(caller('carol'), carolBob, 'c2', 'audio');
-    expect(busy.map((e) => [e.type, e.type === 'CallStarted' ? e.data.busy : e.data.reason])).toEqual([['CallStarted', ['bob']], ['CallEnded', 'busy']]);
+    expect(busy.map((e) => [e.type, e.type === 'CallStarted' ? e.data.busy : e.type === 'CallEnded' ? e.data.reason : null])).toEqual([['CallStarted', ['bob']], ['CallEnded', 'busy']]);
 
     await processA.hangUp('alice', aliceBob, 'c1');
     clock.advance(1_000);

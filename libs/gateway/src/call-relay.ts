@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CallsHandler } from '../../commands/src/calls.handler.js';
 import type { Clock } from '../../domain/src/clock.js';
 import { devicesInCall, RING_TIMEOUT_MS } from '../../domain/src/call/call.js';
-import { DomainError, forbidden } from '../../domain/src/errors.js';
+import { forbidden } from '../../domain/src/errors.js';
 import type { CallEvent, CallMedia } from '../../domain/src/events.js';
 import { PeriodicJob } from '../../platform/src/periodic-job.js';
 import { PgNotifications } from '../../platform/src/pg-notifications.js';

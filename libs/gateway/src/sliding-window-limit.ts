@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 
 /**
- * At most `limit` hits per key in any window of `windowMs` (the typing and call-invite limits).
+ * At most `limit` hits per key in any window of `windowMs` (the typing limit, per socket).
  * The hit times live in a bounded least-recently-used cache: a key that stopped hitting is
  * forgotten in time instead of held for the life of the process.
  */
