@@ -183,7 +183,10 @@ describe('calls', () => {
     carolSocket.send({ type: 'call_hangup', ...call });
     expect(await waitFrame(bobSocket, 'call_left', callId)).toMatchObject({ userId: carol.userId });
     bobSocket.send({ type: 'call_hangup', ...call });
-    expect(await waitFrame(aliceSocket, 'call_ended', callId)).toMatchObject({ reason: 'completed', endedBy: bob.userId, durationSeconds: 30, participants: [alice.userId, bob.userId, carol.userId] });
+    const ended = await waitFrame(aliceSocket, 'call_ended', callId);
+    expect(ended).toMatchObject({ reason: 'completed', endedBy: bob.userId, durationSeconds: 30 });
+    // The caller first, then those who answered, in the order their answers landed (they answered at once).
+    expect([ended.participants[0], ended.participants.slice(1).sort()]).toEqual([alice.userId, [bob.userId, carol.userId].sort()]);
     await waitFrame(danSocket, 'call_ended', callId);
     const outcome = async (user: TestUser) => {
       const history = await eventually(() => api.get('/v1/calls', user.token), (r) => r.body[0]?.callId === callId && r.body[0].outcome !== null);
