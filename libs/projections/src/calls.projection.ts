@@ -48,9 +48,11 @@ export class CallsProjection implements Projection {
       started.params,
     );
     const answered = unnestRows([{ name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }], of('CallAnswered').map(({ data }) => ({ call_id: data.callId, user_id: data.userId })));
+    // Grouped per call: UPDATE … FROM takes one joined row per target row, and a batch may hold several answers to one call.
     await db.query(
-      `UPDATE call_history h SET status = 'active', joined = h.joined OR h.user_id = a.user_id
-       FROM (${answered.sql}) AS a WHERE h.call_id = a.call_id AND h.status <> 'ended'`,
+      `UPDATE call_history h SET status = 'active', joined = h.joined OR h.user_id = ANY(a.user_ids)
+       FROM (SELECT call_id, array_agg(user_id) AS user_ids FROM (${answered.sql}) AS answers GROUP BY call_id) AS a
+       WHERE h.call_id = a.call_id AND h.status <> 'ended'`,
       answered.params,
     );
     const left = unnestRows(
