@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { CallEvent } from '../../libs/domain/src/events.js';
+import type { StoredEvent } from '../../libs/event-store/src/event-store.port.js';
 import { CallsProjection } from '../../libs/projections/src/calls.projection.js';
 import { createReadModelDataSource } from '../../libs/read-models/src/data-source.js';
 import { createTestDatabase } from '../support/database.js';
@@ -28,7 +29,10 @@ describe('CallsProjection', () => {
   ];
 
   it('marks everyone who answered as joined when one batch holds several answers to one call', async () => {
-    await db.transaction((tx) => new CallsProjection().apply(tx, events));
+    const stored = events.map((event, i): StoredEvent<CallEvent> => ({
+      ...event, id: `e${i}`, streamId: 'conversation-g1', streamVersion: i + 1, globalPosition: BigInt(i + 1), metadata: {}, recordedAt: new Date(),
+    }));
+    await db.transaction((tx) => new CallsProjection().apply(tx, stored));
     const rows: { user_id: string; outcome: string }[] = await db.query('SELECT user_id, outcome FROM call_history WHERE call_id = $1 ORDER BY user_id', ['c1']);
     expect(rows).toEqual([
       { user_id: 'alice', outcome: 'completed' },
