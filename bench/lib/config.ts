@@ -26,6 +26,8 @@ export interface BenchConfig {
   /** Stop the max-rate curve at the first failing step (default: run every step). */
   maxRateStopOnFail: boolean;
   drainS: number;
+  /** The first seconds of a load run, reported apart: a fresh server's caches and JIT are cold then. */
+  warmupS: number;
   /** How the load scenarios send: `send` frames over the WebSocket (default) or POST /v1/messages. */
   sendVia: 'ws' | 'http';
   reconnectMissed: number;
@@ -88,6 +90,7 @@ export function loadConfig(): BenchConfig {
     // BENCH_MAXRATE_CONTINUE=0 is the old spelling of the same
     maxRateStopOnFail: process.env.BENCH_MAXRATE_STOP_ON_FAIL === '1' || process.env.BENCH_MAXRATE_CONTINUE === '0',
     drainS: intEnv('BENCH_DRAIN_S', 10),
+    warmupS: intEnv('BENCH_WARMUP_S', 5),
     sendVia: sendVia(),
     reconnectMissed: intEnv('BENCH_RECONNECT_MISSED', 1000),
     idleConnections: intEnv('BENCH_IDLE_CONNECTIONS', 10000),

@@ -21,6 +21,8 @@ export interface LoadRunOptions {
   drainS: number;
   /** Short alphanumeric label, part of clientMsgIds and bodies. */
   label: string;
+  /** Messages sent in the first this many seconds are left out of `latencyAfterWarmupMs` (they stay in `latencyMs`). */
+  warmupS?: number;
   /** Called when the first send goes out, and after the last one (before the drain). */
   onSendStart?: () => void;
   onSendEnd?: () => void;
@@ -49,6 +51,9 @@ export interface LoadRunResult {
   misdelivered: number;
   outOfOrder: number;
   latencyMs: Percentiles;
+  /** The same, for the messages sent after the warm-up (LoadRunOptions.warmupS): the server as it runs once warm. */
+  latencyAfterWarmupMs: Percentiles;
+  warmupS: number;
   /** Only with LoadRunOptions.window: delivery latency of the messages sent inside / outside it. */
   latencyInWindowMs?: Percentiles;
   latencyOutsideWindowMs?: Percentiles;
@@ -355,6 +360,8 @@ export class PairHarness {
       misdelivered: st.misdelivered,
       outOfOrder: st.outOfOrder,
       latencyMs: st.latency.summary(),
+      latencyAfterWarmupMs: latencyFrom(st.latencyOf.subarray(0, sentCount), Math.round((o.warmupS ?? 0) * o.rate)),
+      warmupS: o.warmupS ?? 0,
       ...windowFigures,
       p99BySecondMs: perSecondP99(st.latencyOf.subarray(0, sentCount), o.rate),
       ackLatencyMs: st.ackLatency.summary(),
@@ -386,6 +393,12 @@ export class PairHarness {
     this.run = null;
     await mapLimit(this.sockets, 200, (s) => s.close());
   }
+}
+
+function latencyFrom(latencyOf: Float64Array, first: number): Percentiles {
+  const samples = new Samples();
+  for (let k = first; k < latencyOf.length; k++) if (latencyOf[k] >= 0) samples.add(latencyOf[k]);
+  return samples.summary();
 }
 
 function perSecondP99(latencyOf: Float64Array, rate: number): Array<number | null> {

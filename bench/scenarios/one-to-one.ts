@@ -10,10 +10,11 @@ export async function oneToOne(ctx: BenchContext) {
     devices,
   );
   try {
-    const r = await harness.runLoad({ rate: config.oneToOneRate, durationS: config.durationS, drainS: config.drainS, label: 'o' });
-    // product.md: p99 < 100 ms, 0 lost, 0 duplicated (at 1,000 msg/s, 1,000 devices, 60 s)
-    const meetsTarget = r.latencyMs.p99 !== null && r.latencyMs.p99 < 100 && r.lost === 0 && r.duplicated === 0;
-    return { ...r, meetsTarget, connectMs: Math.round(harness.connectMs) };
+    const r = await harness.runLoad({ rate: config.oneToOneRate, durationS: config.durationS, drainS: config.drainS, label: 'o', warmupS: config.warmupS });
+    // product.md: p99 < 100 ms, 0 lost, 0 duplicated (at 1,000 msg/s, 1,000 devices, 60 s). Judged on the whole run,
+    // the first seconds of a cold server included; the figure once warm is reported beside it.
+    const fine = (p99: number | null) => p99 !== null && p99 < 100 && r.lost === 0 && r.duplicated === 0;
+    return { ...r, meetsTarget: fine(r.latencyMs.p99), meetsTargetAfterWarmup: fine(r.latencyAfterWarmupMs.p99), connectMs: Math.round(harness.connectMs) };
   } finally {
     await harness.close();
   }
