@@ -95,7 +95,7 @@ export class CallsHandler {
       const audience = 'members' in state.conversation ? groupCallAudience(state.conversation) : directCallAudience(state.conversation, conversationId);
       return decideStartCall(state.calls, audience, command);
     };
-    const [started] = decideStart(await this.loadCallable(conversationId), new Set());
+    const [started] = await this.refusedOnlyWhenFresh(conversationId, (state) => decideStart(state, new Set()));
     await this.takeLine(caller.userId, { callId, conversationId }, 'caller');
     const busy = await this.busyAmong(started.type === 'CallStarted' ? started.data.invitees : []);
     return this.decide(conversationId, (state) => decideStart(state, busy));
@@ -103,7 +103,7 @@ export class CallsHandler {
 
   async answer(userId: string, deviceId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
     const decideAnswer = (calls: CallLog, now: Date) => decideAnswerCall(calls, conversationId, callId, userId, deviceId, now);
-    decideAnswer((await this.loadCallable(conversationId)).calls, this.clock.now());
+    await this.refusedOnlyWhenFresh(conversationId, (state) => decideAnswer(state.calls, this.clock.now()));
     await this.takeLine(userId, { callId, conversationId }, 'callee');
     return this.onCalls(conversationId, decideAnswer);
   }
@@ -125,9 +125,24 @@ export class CallsHandler {
     return this.onCalls(conversationId, (calls, now) => decideRingTimeout(calls, conversationId, callId, now));
   }
 
-  private async loadCallable(conversationId: string): Promise<Callable<GroupConversation | DirectConversation>> {
+  /** The conversation's state; `refresh: false` may answer from this process's cache, which can only lag. */
+  private async loadCallable(conversationId: string, refresh = true): Promise<Callable<GroupConversation | DirectConversation>> {
     const stream = streams.conversation(conversationId);
-    return isGroupConversation(conversationId) ? (await this.aggregates.load(stream, GroupCalls)).state : (await this.aggregates.load(stream, DirectCalls)).state;
+    return isGroupConversation(conversationId)
+      ? (await this.aggregates.load(stream, GroupCalls, refresh)).state
+      : (await this.aggregates.load(stream, DirectCalls, refresh)).state;
+  }
+
+  /**
+   * A check before taking a line, decided on the cached state first (no read on the way to a
+   * ring); a refusal is decided again on the stream's newest events, for the cache may lag.
+   */
+  private async refusedOnlyWhenFresh<T>(conversationId: string, decide: (state: Callable<GroupConversation | DirectConversation>) => T): Promise<T> {
+    try {
+      return decide(await this.loadCallable(conversationId, false));
+    } catch {
+      return decide(await this.loadCallable(conversationId));
+    }
   }
 
   /** Those invitees whose line is held by a call that occupies them. */
@@ -141,9 +156,15 @@ export class CallsHandler {
     return new Set(invitees.filter((_, i) => busy[i]));
   }
 
+  /**
+   * Whether the line's call occupies the user. A cached state can only lag (a call it shows
+   * ended, or left, or rung out, is so), so only an "occupied" is read again from the stream.
+   */
   private async occupied(line: CallLine, userId: string): Promise<boolean> {
-    if (!line.held) return false;
-    return lineOccupied(line.held, (await this.loadCallable(line.held.conversationId)).calls, userId, this.clock.now());
+    const { held } = line;
+    if (!held) return false;
+    const occupiedIn = async (refresh: boolean) => lineOccupied(held, (await this.loadCallable(held.conversationId, refresh)).calls, userId, this.clock.now());
+    return (await occupiedIn(false)) && occupiedIn(true);
   }
 
   /**
@@ -154,7 +175,8 @@ export class CallsHandler {
   private async takeLine(userId: string, call: { callId: string; conversationId: string }, role: 'caller' | 'callee'): Promise<void> {
     const stream = streams.callLine(userId);
     for (let attempt = 1; ; attempt++) {
-      const { state } = await this.aggregates.load(stream, CallLineType);
+      // The cached line may lag: the append's version check catches that, and the next attempt reads it fresh.
+      const { state } = await this.aggregates.load(stream, CallLineType, attempt > 1);
       const seen = state.held?.callId;
       const occupied = await this.occupied(state, userId);
       try {

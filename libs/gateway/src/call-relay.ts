@@ -39,6 +39,8 @@ const RING_SWEEP_MS = 10_000;
 const RING_SWEEP_BATCH = 100;
 
 interface Part {
+  /** The relay that published it: it delivered the envelope to its own sockets already. */
+  origin: string;
   id: string;
   index: number;
   count: number;
@@ -56,6 +58,7 @@ export class CallRelay {
   private readonly ringing = new Map<string, unknown>();
   private readonly partial = new LRUCache<string, string[]>({ max: MAX_PARTIAL });
   private readonly ringSweeper: PeriodicJob;
+  private readonly origin = randomUUID();
 
   constructor(
     private readonly db: SqlRunner,
@@ -155,17 +158,20 @@ export class CallRelay {
     }
   }
 
+  /** To this process's sockets at once, and to the other query-apis' through NOTIFY. */
   private async publish(envelope: Envelope): Promise<void> {
+    this.deliver(envelope);
     const text = JSON.stringify(envelope);
     const id = randomUUID();
     const count = Math.ceil(text.length / PART_CHARS);
     for (let index = 0; index < count; index++) {
-      const part: Part = { id, index, count, text: text.slice(index * PART_CHARS, (index + 1) * PART_CHARS) };
+      const part: Part = { origin: this.origin, id, index, count, text: text.slice(index * PART_CHARS, (index + 1) * PART_CHARS) };
       await PgNotifications.notify(this.db, CHANNEL, JSON.stringify(part));
     }
   }
 
   private receivePart(part: Part): void {
+    if (part.origin === this.origin) return;
     const parts = this.partial.get(part.id) ?? new Array<string>(part.count);
     parts[part.index] = part.text;
     if (parts.filter((p) => p !== undefined).length < part.count) {
