@@ -27,6 +27,8 @@ const newCallId = () => crypto.randomUUID().replace(/-/g, '');
 
 export class CallController {
   private state: CallsState = { call: null, history: [], ended: null };
+  /** Calls this tab has seen end (call ids are never reused). */
+  private readonly endedCalls = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private readonly peers = new Map<string, RTCPeerConnection>();
   /** ICE candidates that came before the offer or answer they belong to. */
@@ -123,9 +125,11 @@ export class CallController {
 
   onFrame(frame: CallFrame): void {
     const call = this.state.call;
+    // A call's frames may come from two server processes out of order: an end seen first wins.
+    if (frame.type === 'call_ended') this.endedCalls.add(frame.callId);
     if (frame.type === 'call_incoming') {
       // Already in a call here: the server answers busy to calls while one is answered; a second ring is left alone.
-      if (call) return;
+      if (call || this.endedCalls.has(frame.callId)) return;
       const { callId, conversationId, callerId, media } = frame;
       this.set({ call: { callId, conversationId, callerId, media, status: 'incoming', muted: false, cameraOff: false, local: null, remote: {} }, ended: null });
       return;
