@@ -192,7 +192,7 @@ describe('calls', () => {
       const history = await eventually(() => api.get('/v1/calls', user.token), (r) => r.body[0]?.callId === callId && r.body[0].outcome !== null);
       return [history.body[0].direction, history.body[0].outcome];
     };
-    expect([await outcome(alice), await outcome(carol), await outcome(dan)]).toEqual([['outgoing', 'completed'], ['incoming', 'completed'], ['incoming', 'missed']]);
+    expect([await outcome(alice), await outcome(carol), await outcome(dan)]).toEqual([['outgoing', 'completed'], ['incoming', 'completed'], ['incoming', 'declined']]);
   });
 
   it('a call whose process died before its ring timer fired is ended as missed by the sweep of any query-api', async () => {

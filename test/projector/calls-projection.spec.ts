@@ -19,16 +19,17 @@ describe('CallsProjection', () => {
   const call = { callId: 'c1', conversationId: 'g1' };
   const at = (s: number) => new Date(Date.UTC(2026, 11, 2, 12, 0, s)).toISOString();
   const events: CallEvent[] = [
-    { type: 'CallStarted', data: { ...call, callerId: 'alice', callerDeviceId: 'ap', media: 'video', invitees: ['bob', 'carol', 'dan'], busy: [], at: at(0) } },
+    { type: 'CallStarted', data: { ...call, callerId: 'alice', callerDeviceId: 'ap', media: 'video', invitees: ['bob', 'carol', 'dan', 'erin'], busy: [], at: at(0) } },
     { type: 'CallAnswered', data: { ...call, userId: 'bob', deviceId: 'bp', at: at(1) } },
     { type: 'CallAnswered', data: { ...call, userId: 'carol', deviceId: 'cp', at: at(1) } },
+    { type: 'CallDeclined', data: { ...call, userId: 'erin', at: at(2) } },
     {
       type: 'CallEnded',
-      data: { ...call, callerId: 'alice', media: 'video', reason: 'completed', endedBy: 'bob', durationSeconds: 9, participants: ['alice', 'bob', 'carol'], audience: ['alice', 'bob', 'carol', 'dan'], at: at(10) },
+      data: { ...call, callerId: 'alice', media: 'video', reason: 'completed', endedBy: 'bob', durationSeconds: 9, participants: ['alice', 'bob', 'carol'], audience: ['alice', 'bob', 'carol', 'dan', 'erin'], at: at(10) },
     },
   ];
 
-  it('marks everyone who answered as joined when one batch holds several answers to one call', async () => {
+  it('marks everyone who answered as joined when one batch holds several answers to one call; who declined a call others answered declined it', async () => {
     const stored = events.map((event, i): StoredEvent<CallEvent> => ({
       ...event, id: `e${i}`, streamId: 'conversation-g1', streamVersion: i + 1, globalPosition: BigInt(i + 1), metadata: {}, recordedAt: new Date(),
     }));
@@ -39,6 +40,7 @@ describe('CallsProjection', () => {
       { user_id: 'bob', outcome: 'completed' },
       { user_id: 'carol', outcome: 'completed' },
       { user_id: 'dan', outcome: 'missed' },
+      { user_id: 'erin', outcome: 'declined' },
     ]);
   });
 });

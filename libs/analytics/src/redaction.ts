@@ -46,6 +46,7 @@ export const ANALYTICS_ALLOW_LIST: Readonly<Record<string, AllowList>> = {
   // Calls are metadata only (no media passes the server): who, when, how long, how it ended.
   CallStarted: { callId: true, conversationId: true, callerId: true, media: true, invitees: true, busy: true, at: true },
   CallAnswered: { callId: true, conversationId: true, userId: true, deviceId: true, at: true },
+  CallDeclined: { callId: true, conversationId: true, userId: true, at: true },
   CallLeft: { callId: true, conversationId: true, userId: true, at: true },
   CallEnded: { callId: true, conversationId: true, callerId: true, media: true, reason: true, endedBy: true, durationSeconds: true, participants: true, at: true },
   CallLineTaken: { userId: true, callId: true, conversationId: true, role: true, at: true },

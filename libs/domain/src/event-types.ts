@@ -33,7 +33,7 @@ export const GROUP_EVENT_TYPES: EventTypeSet<GroupEvent['type']> = {
   MessageUnstarred: true,
 };
 /** Calls are recorded in the conversation's stream, beside its messages. */
-export const CALL_EVENT_TYPES: EventTypeSet<CallEvent['type']> = { CallStarted: true, CallAnswered: true, CallLeft: true, CallEnded: true };
+export const CALL_EVENT_TYPES: EventTypeSet<CallEvent['type']> = { CallStarted: true, CallAnswered: true, CallDeclined: true, CallLeft: true, CallEnded: true };
 export const CALL_LINE_EVENT_TYPES: EventTypeSet<CallLineTaken['type']> = { CallLineTaken: true };
 export const RECEIPT_EVENT_TYPES: EventTypeSet<ReceiptEvent['type']> = { MessageDelivered: true, MessageRead: true };
 export const USER_EVENT_TYPES: EventTypeSet<UserEvent['type']> = { UserRegistered: true, DeviceLoggedIn: true, DeviceLoggedOut: true, ProfileUpdated: true };

@@ -199,6 +199,8 @@ export type CallStarted = Event<
 >;
 /** One invitee took the call, on this device (their other devices stop ringing). */
 export type CallAnswered = Event<'CallAnswered', { callId: string; conversationId: string; userId: string; deviceId: string; at: string }>;
+/** One invitee declined: their devices stop ringing (a direct call ends with it; a group call rings on for the others). */
+export type CallDeclined = Event<'CallDeclined', { callId: string; conversationId: string; userId: string; at: string }>;
 /** Someone left a group call that goes on without them. */
 export type CallLeft = Event<'CallLeft', { callId: string; conversationId: string; userId: string; at: string }>;
 export type CallEnded = Event<
@@ -220,7 +222,7 @@ export type CallEnded = Event<
     at: string;
   }
 >;
-export type CallEvent = CallStarted | CallAnswered | CallLeft | CallEnded;
+export type CallEvent = CallStarted | CallAnswered | CallDeclined | CallLeft | CallEnded;
 /** A user's line was taken by a call they placed or answered (their call-line stream; see call-line.ts). */
 export type CallLineTaken = Event<'CallLineTaken', { userId: string; callId: string; conversationId: string; role: 'caller' | 'callee'; at: string }>;
 

@@ -70,9 +70,19 @@ describe('ending', () => {
     expect(decideRingTimeout(log(started(), ...answer), 'd1', 'c1', at(45))).toEqual([]);
   });
 
-  it('a direct call declined ends as declined; in a group the others go on ringing', () => {
-    expect(decideDeclineCall(log(started()), 'd1', 'c1', 'bob', at(3))).toMatchObject([{ type: 'CallEnded', data: { reason: 'declined', endedBy: 'bob' } }]);
-    expect(decideDeclineCall(log(started(group)), 'g1', 'c1', 'bob', at(3))).toEqual([]);
+  it('a direct call declined ends as declined; in a group the others go on ringing, until everyone declined', () => {
+    const declined = (userId: string, conversationId: string) => ({ type: 'CallDeclined', data: { callId: 'c1', conversationId, userId, at: at(3).toISOString() } });
+    expect(decideDeclineCall(log(started()), 'd1', 'c1', 'bob', at(3))).toMatchObject([declined('bob', 'd1'), { type: 'CallEnded', data: { reason: 'declined', endedBy: 'bob' } }]);
+
+    const bobDeclined = decideDeclineCall(log(started(group)), 'g1', 'c1', 'bob', at(3));
+    expect(bobDeclined).toEqual([declined('bob', 'g1')]);
+    expect(decideDeclineCall(log(started(group), ...bobDeclined), 'g1', 'c1', 'bob', at(3))).toEqual([]);
+    expect(decideDeclineCall(log(started(group), ...bobDeclined), 'g1', 'c1', 'carol', at(3))).toMatchObject([
+      declined('carol', 'g1'),
+      { type: 'CallEnded', data: { reason: 'declined', endedBy: 'carol', participants: ['alice'] } },
+    ]);
+    // Once someone answered, the last one to decline leaves the call going.
+    expect(decideDeclineCall(log(started(group), answered('carol', 2)), 'g1', 'c1', 'bob', at(3))).toEqual([declined('bob', 'g1')]);
   });
 
   it('the caller hanging up before an answer cancels the call', () => {

@@ -108,9 +108,7 @@ export class CallRelay {
   /** Tells the caller and the decliner's other devices; a direct call declined also ends. */
   async decline(user: Caller, call: CallRef): Promise<void> {
     const people = await this.peopleOf(call);
-    const events = await this.calls.decline(user.userId, call.conversationId, call.callId);
-    await this.publish({ users: people, frame: { type: 'call_declined', ...call, userId: user.userId } });
-    await this.publishAll(events, people);
+    await this.publishAll(await this.calls.decline(user.userId, call.conversationId, call.callId), people);
   }
 
   /** Hang-up, or cancel before anyone answered: the domain tells which from the call's state. */
@@ -209,6 +207,8 @@ export function framesOf(event: CallEvent, people: string[]): Envelope[] {
     }
     case 'CallAnswered':
       return [{ users: people, frame: { type: 'call_accepted', ...call, userId: event.data.userId, deviceId: event.data.deviceId } }];
+    case 'CallDeclined':
+      return [{ users: people, frame: { type: 'call_declined', ...call, userId: event.data.userId } }];
     case 'CallLeft':
       return [{ users: people, frame: { type: 'call_left', ...call, userId: event.data.userId } }];
     case 'CallEnded': {

@@ -26,12 +26,12 @@ const endedRow = ({ data }: CallEnded) => ({ call_id: data.callId, reason: data.
 /**
  * Call history, one row per call and person: its direction for them, whether they joined, and
  * how it ended for them (a call answered by others is missed by whoever did not join). Each
- * call's events come in one order (started, answered, left, ended), so a batch is written with
+ * call's events come in one order (started, answered or declined, left, ended), so a batch is written with
  * one statement per event type, in that order, whatever its boundaries.
  */
 export class CallsProjection implements Projection {
   readonly name = 'calls';
-  readonly handles = ['CallStarted', 'CallAnswered', 'CallLeft', 'CallEnded'] as const;
+  readonly handles = ['CallStarted', 'CallAnswered', 'CallDeclined', 'CallLeft', 'CallEnded'] as const;
 
   async apply(db: EntityManager, events: HandledBy<CallsProjection>[]): Promise<void> {
     const of = <T extends HandledBy<CallsProjection>['type']>(type: T) => events.filter((e): e is Extract<HandledBy<CallsProjection>, { type: T }> => e.type === type);
@@ -55,6 +55,11 @@ export class CallsProjection implements Projection {
        WHERE h.call_id = a.call_id AND h.status <> 'ended'`,
       answered.params,
     );
+    const declined = unnestRows(
+      [{ name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }],
+      of('CallDeclined').map(({ data }) => ({ call_id: data.callId, user_id: data.userId })),
+    );
+    await db.query(`UPDATE call_history h SET declined = true FROM (${declined.sql}) AS d WHERE h.call_id = d.call_id AND h.user_id = d.user_id`, declined.params);
     const left = unnestRows(
       [{ name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }, { name: 'at', type: 'timestamptz' }],
       of('CallLeft').map(({ data }) => ({ call_id: data.callId, user_id: data.userId, at: data.at })),
@@ -66,7 +71,7 @@ export class CallsProjection implements Projection {
     );
     await db.query(
       `UPDATE call_history h SET status = 'ended', ended_at = e.at, duration_seconds = e.duration_seconds,
-         outcome = CASE WHEN NOT h.joined AND e.reason = 'completed' THEN 'missed' ELSE e.reason END
+         outcome = CASE WHEN h.joined THEN e.reason WHEN h.declined THEN 'declined' WHEN e.reason = 'completed' THEN 'missed' ELSE e.reason END
        FROM (${ended.sql}) AS e WHERE h.call_id = e.call_id`,
       ended.params,
     );

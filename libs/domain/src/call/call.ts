@@ -1,5 +1,5 @@
 import { DomainError, forbidden, invalid, notFound } from '../errors.js';
-import type { CallAnswered, CallEnded, CallEndReason, CallEvent, CallLeft, CallMedia, CallStarted } from '../events.js';
+import type { CallAnswered, CallDeclined, CallEnded, CallEndReason, CallEvent, CallLeft, CallMedia, CallStarted } from '../events.js';
 import type { DirectConversation } from '../conversation/direct-conversation.js';
 import type { GroupConversation } from '../group/group.js';
 
@@ -24,6 +24,8 @@ export interface OngoingCall {
   firstAnsweredAt: string | null;
   /** Who joined and left again (groups: the call goes on while two remain). */
   left: Set<string>;
+  /** Invitees who declined (and have not answered since). */
+  declined: Set<string>;
 }
 
 /** The calls of one conversation. */
@@ -131,14 +133,18 @@ export function decideAnswerCall(log: CallLog, conversationId: string, callId: s
 }
 
 /**
- * Declining ends a direct call (the one person called said no); in a group it only stops
- * the ringing for that user, and the call goes on ringing the others.
+ * Declining stops the ringing on the user's devices. A direct call ends with it (the one person
+ * called said no); a group call rings on for the others, and ends once every invitee declined
+ * with nobody in it but the caller. Declining again is nothing new.
  */
-export function decideDeclineCall(log: CallLog, conversationId: string, callId: string, userId: string, now: Date): CallEnded[] {
+export function decideDeclineCall(log: CallLog, conversationId: string, callId: string, userId: string, now: Date): (CallDeclined | CallEnded)[] {
   const call = requireOngoing(log, callId);
   if (!call.invitees.includes(userId)) throw forbidden('not_invited', 'you are not invited to this call');
   if (call.answered.has(userId)) throw new DomainError('conflict', 'answered_elsewhere', 'the call was answered on another device');
-  return call.invitees.length === 1 ? [ended(call, conversationId, 'declined', userId, now)] : [];
+  if (call.declined.has(userId)) return [];
+  const declined: CallDeclined = { type: 'CallDeclined', data: { callId, conversationId, userId, at: now.toISOString() } };
+  const everyoneDeclined = call.answered.size === 0 && call.invitees.every((id) => id === userId || call.declined.has(id));
+  return everyoneDeclined ? [declined, ended(call, conversationId, 'declined', userId, now)] : [declined];
 }
 
 /**
@@ -162,7 +168,7 @@ export function decideRingTimeout(log: CallLog, conversationId: string, callId: 
 
 function ongoingFrom({ data }: CallStarted): OngoingCall {
   const { callId, callerId, callerDeviceId, media, invitees, busy, at } = data;
-  return { callId, callerId, callerDeviceId, media, called: invitees, invitees: invitees.filter((id) => !busy.includes(id)), startedAt: at, answered: new Map(), firstAnsweredAt: null, left: new Set() };
+  return { callId, callerId, callerDeviceId, media, called: invitees, invitees: invitees.filter((id) => !busy.includes(id)), startedAt: at, answered: new Map(), firstAnsweredAt: null, left: new Set(), declined: new Set() };
 }
 
 /** Folds one call event into the log; mutates and returns it. */
@@ -181,7 +187,10 @@ export function evolveCallLog(log: CallLog, event: CallEvent): CallLog {
   if (!call) return log;
   if (event.type === 'CallAnswered') {
     call.answered.set(event.data.userId, event.data.deviceId);
+    call.declined.delete(event.data.userId);
     call.firstAnsweredAt ??= event.data.at;
+  } else if (event.type === 'CallDeclined') {
+    call.declined.add(event.data.userId);
   } else {
     call.left.add(event.data.userId);
   }
