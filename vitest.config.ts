@@ -8,5 +8,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Eventual conditions (a tick turning blue, a projection catching up) get the time a
+    // loaded CI machine needs, as Playwright's own waits do; 1 s (the default) is too tight there.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

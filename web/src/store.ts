@@ -87,6 +87,12 @@ export class ChatStore {
   private inboxRead: Promise<void> | null = null;
   private inboxReadAgain = false;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * The peer's receipt watermarks per direct chat, kept apart from the timelines: a receipt can
+   * arrive before the messages it covers are held (a first message's chat is still loading its
+   * history, which may have been read before the receipt was), and must move their ticks then.
+   */
+  private readonly peerReceipts = new Map<string, { userId: string; delivered: number; read: number }>();
 
   constructor(readonly session: Session) {
     this.api = new MessengerApi('', session.token);
@@ -217,7 +223,7 @@ export class ChatStore {
     const page = await this.attempt(() => this.api.history(conversationId, { beforeSeq: oldest, limit: PAGE }));
     const current = this.state.timelines[conversationId]!;
     this.setTimeline(conversationId, {
-      messages: page ? mergeMessages(current.messages, page) : current.messages,
+      messages: page ? this.withPeerReceipts(conversationId, mergeMessages(current.messages, page)) : current.messages,
       hasOlder: page ? page.length === PAGE && page[0].seq > 1 : current.hasOlder,
       loading: false,
     });
@@ -273,7 +279,7 @@ export class ChatStore {
       deletedAt: null,
       deletedBy: null,
     };
-    if (known) this.updateMessages(sent.conversationId, (messages) => mergeMessages(messages, [withQuote(messages, message)]));
+    if (known) this.updateMessages(sent.conversationId, (messages) => this.withPeerReceipts(sent.conversationId, mergeMessages(messages, [withQuote(messages, message)])));
     this.noteMessage(message);
     if (conversationId === null || !known) void this.refreshInbox();
     return sent;
@@ -342,7 +348,10 @@ export class ChatStore {
 
   private onMessage(message: TimelineMessage) {
     if (this.missedWhileOffline !== null && message.senderId !== this.me) this.missedWhileOffline++;
-    this.updateMessages(message.conversationId, (messages) => addFromFeed(messages, withQuote(messages, message)));
+    this.updateMessages(message.conversationId, (messages) => {
+      const added = addFromFeed(messages, withQuote(messages, message));
+      return message.senderId === this.me ? this.withPeerReceipts(message.conversationId, added) : added;
+    });
     this.clearTyping(message.conversationId, message.senderId);
     const isNew = this.noteMessage(message);
     if (message.senderId === this.me) return;
@@ -382,7 +391,19 @@ export class ChatStore {
       return;
     }
     if (conversation?.type === 'group') return void this.refreshStatuses(frame.conversationId);
+    // (A chat not yet in the inbox may be a group: the watermark only applies once it shows as this peer's chat.)
+    const watermarks = this.peerReceipts.get(frame.conversationId) ?? { userId: frame.userId, delivered: 0, read: 0 };
+    watermarks[frame.kind] = Math.max(watermarks[frame.kind], frame.upToSeq);
+    this.peerReceipts.set(frame.conversationId, watermarks);
     this.updateMessages(frame.conversationId, (messages) => applyPeerReceipt(messages, this.me, frame.kind, frame.upToSeq));
+  }
+
+  /** Messages coming into a direct chat's timeline get the ticks its peer's receipts already gave. */
+  private withPeerReceipts(conversationId: string, messages: TimelineMessage[]): TimelineMessage[] {
+    const watermarks = this.peerReceipts.get(conversationId);
+    const peer = this.state.conversations.find((c) => c.conversationId === conversationId)?.peerUserId;
+    if (!watermarks || peer !== watermarks.userId) return messages;
+    return applyPeerReceipt(applyPeerReceipt(messages, this.me, 'delivered', watermarks.delivered), this.me, 'read', watermarks.read);
   }
 
   /** A group message's ticks need every member: the server knows, so re-read the newest page. */
