@@ -74,6 +74,7 @@ describe('projector crash and rebuild', () => {
     }
     const afterCrashes = await snapshotReadModels(databaseUrl);
     expect(afterCrashes.messages).toHaveLength(4000);
+    expect(new Set((afterCrashes.call_history as { outcome: string }[]).map((row) => row.outcome))).toEqual(new Set(['completed', 'declined', 'cancelled', 'missed']));
 
     await rebuildInProcess(databaseUrl);
     const rebuilt = await snapshotReadModels(databaseUrl);
