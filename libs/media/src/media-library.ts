@@ -86,8 +86,8 @@ export class MediaLibrary {
     private readonly keys: MediaKeys,
     private readonly limits: MediaLimits,
     private readonly clock: Clock,
-    /** Whether a first frame can be taken from videos (an ffmpeg binary is on PATH). */
-    private readonly videoFrames: boolean,
+    /** Whether a first frame can be taken from videos (an ffmpeg binary is on PATH); asked only of video uploads. */
+    private readonly videoFrames: () => boolean,
     /** Resolves once the read models reflect every event appended so far (the read-your-writes fence). */
     private readonly catchUp: () => Promise<unknown>,
   ) {}
@@ -118,7 +118,7 @@ export class MediaLibrary {
       await this.keys.destroy([mediaId]);
       throw guard.refusal ?? error;
     }
-    const thumbnails: ThumbnailState = options.encrypted ? 'none' : options.kind === 'image' || (options.kind === 'video' && this.videoFrames) ? 'pending' : 'none';
+    const thumbnails: ThumbnailState = options.encrypted ? 'none' : options.kind === 'image' || (options.kind === 'video' && this.videoFrames()) ? 'pending' : 'none';
     try {
       const rows: MediaRow[] = await this.db.query(
         `INSERT INTO media_objects (media_id, uploader_id, kind, mime_type, size, sha256, encrypted, thumbnails, created_at)

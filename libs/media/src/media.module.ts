@@ -74,7 +74,7 @@ function stagingStore(config: Config): ReadableDataStore {
       inject: [DataSource, MEDIA_STORAGE, MediaKeys, RUNTIME, CLOCK, ReadYourWritesFence],
       useFactory: (db: DataSource, storage: MediaStorage, keys: MediaKeys, runtime: Runtime, clock: Clock, fence: ReadYourWritesFence) => {
         const limits = { maxBytes: runtime.config.MEDIA_MAX_BYTES, maxDocumentBytes: runtime.config.MEDIA_MAX_DOCUMENT_BYTES };
-        return new MediaLibrary(db, storage, keys, limits, clock, ffmpegAvailable(), () => fence.readYourWrites());
+        return new MediaLibrary(db, storage, keys, limits, clock, ffmpegAvailable, () => fence.readYourWrites());
       },
     },
   ],
