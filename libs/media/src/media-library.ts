@@ -172,8 +172,8 @@ export class MediaLibrary {
   }
 
   /**
-   * The plaintext of one variant, or `range` of it. Rejects with 404 when that variant does not
-   * exist (a thumbnail not made) and 416 when the range starts past its end.
+   * The plaintext of one variant, or `range` of it (which the caller has checked lies within it).
+   * Rejects with 404 when that variant does not exist (a thumbnail not made).
    */
   async read(record: MediaRecord, variant: MediaVariant, range?: ByteRange): Promise<{ size: number; stream: Readable }> {
     const key = await this.keys.get(record.mediaId);
@@ -182,9 +182,7 @@ export class MediaLibrary {
     const size = variant === 'original' ? record.size : await this.storage.size(stored).then((s) => (s === null ? null : plainSizeOf(s)));
     if (size === null) throw new DomainError('not_found', 'thumbnail_not_found', 'this media has no such thumbnail');
     if (size === 0) return { size, stream: Readable.from([]) };
-    const wanted = range ?? { start: 0, end: size - 1 };
-    if (wanted.start >= size) throw new DomainError('range_not_satisfiable', 'range_not_satisfiable', `the media has ${size} bytes`, { size });
-    const { sealed, open } = openRange(key, sealContext(record.mediaId, variant), size, { start: wanted.start, end: Math.min(wanted.end, size - 1) });
+    const { sealed, open } = openRange(key, sealContext(record.mediaId, variant), size, range ?? { start: 0, end: size - 1 });
     const source = await this.storage.get(stored, sealed).catch((error) => {
       // Removed by the sweeper between the check and the read.
       throw error instanceof MediaObjectMissing ? mediaNotFound() : error;
