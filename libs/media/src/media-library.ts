@@ -106,7 +106,7 @@ export class MediaLibrary {
     const limit = this.maxBytes(options.kind);
     if (declaredLength !== undefined && declaredLength > limit) throw tooLarge(options.kind, limit);
     const guard = new UploadGuard(limit, options);
-    const key = await this.keys.create(mediaId);
+    const key = this.keys.make();
     const sealed = new PassThrough();
     try {
       await Promise.all([
@@ -115,11 +115,11 @@ export class MediaLibrary {
       ]);
     } catch (error) {
       sealed.destroy();
-      await this.keys.destroy([mediaId]);
       throw guard.refusal ?? error;
     }
     const thumbnails: ThumbnailState = options.encrypted ? 'none' : options.kind === 'image' || (options.kind === 'video' && this.videoFrames()) ? 'pending' : 'none';
     try {
+      await this.keys.store(mediaId, key);
       const rows: MediaRow[] = await this.db.query(
         `INSERT INTO media_objects (media_id, uploader_id, kind, mime_type, size, sha256, encrypted, thumbnails, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
