@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Session } from '../../libs/client/src/index.js';
 import { AuditorView } from './screens/auditor.js';
 import { ChatView, type ChatTarget } from './screens/chat.js';
@@ -45,26 +45,16 @@ export function App() {
 
 type Panel = 'chats' | 'calls' | 'contacts' | 'new-group' | 'settings';
 
-/**
- * A store per mount, made in the effect: a stopped store's feed stays stopped, and StrictMode
- * (development) mounts twice, stopping the first.
- */
 function Messenger({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
-  const [store, setStore] = useState<ChatStore | null>(null);
-  useEffect(() => {
-    const started = new ChatStore(session);
-    started.start();
-    setStore(started);
-    return () => started.stop();
-  }, [session]);
-  return store && <MessengerView store={store} onSignedOut={onSignedOut} />;
-}
-
-function MessengerView({ store, onSignedOut }: { store: ChatStore; onSignedOut: () => void }) {
+  const store = useMemo(() => new ChatStore(session), [session]);
   const state = useStore(store);
   const [panel, setPanel] = useState<Panel>('chats');
   const [draft, setDraft] = useState<ChatTarget | null>(null);
 
+  useEffect(() => {
+    store.start();
+    return () => store.stop();
+  }, [store]);
   useEffect(() => {
     if (state.loggedOut) onSignedOut();
   }, [state.loggedOut, onSignedOut]);
