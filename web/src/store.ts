@@ -84,7 +84,8 @@ export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private missedWhileOffline: number | null = null;
   private renderTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly rereads = new Rereads();
+  private inboxRead: Promise<void> | null = null;
+  private inboxReadAgain = false;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(readonly session: Session) {
@@ -148,23 +149,25 @@ export class ChatStore {
     this.set({ notice: null, caughtUp: null });
   }
 
-  /** Re-reads the inbox. */
+  /**
+   * Re-reads the inbox. One read at a time, and one more if asked meanwhile: an older answer
+   * never overwrites a newer one.
+   */
   refreshInbox(): Promise<void> {
-    return this.rereads.run('inbox', async () => {
-      const conversations = await this.attempt(() => this.api.conversations());
-      if (!conversations) return false;
-      this.set({ conversations });
-      for (const c of conversations) if (c.peerUserId) void this.nameOf(c.peerUserId);
-      return true;
-    });
-  }
-
-  /** Resolves once the inbox holds the conversation: after the read already under way (its `message` frame starts one), else after a read of its own. */
-  private async inboxHolding(conversationId: string): Promise<void> {
-    const held = () => this.state.conversations.some((c) => c.conversationId === conversationId);
-    if (held()) return;
-    await this.rereads.running('inbox');
-    if (!held()) await this.refreshInbox();
+    if (this.inboxRead) {
+      this.inboxReadAgain = true;
+      return this.inboxRead;
+    }
+    this.inboxRead = (async () => {
+      do {
+        this.inboxReadAgain = false;
+        const conversations = await this.attempt(() => this.api.conversations());
+        if (!conversations) break;
+        this.set({ conversations });
+        for (const c of conversations) if (c.peerUserId) void this.nameOf(c.peerUserId);
+      } while (this.inboxReadAgain);
+    })().finally(() => (this.inboxRead = null));
+    return this.inboxRead;
   }
 
   /** A user's display name (their profile), falling back to the phone number the inbox shows. */
@@ -242,12 +245,8 @@ export class ChatStore {
 
   // ---- sending
 
-  /**
-   * Sends over the feed (resent with the same clientMsgId after a drop). The message shows when its
-   * `message` frame comes, which the server sends to all the sender's devices, this one too. A new
-   * conversation is in the inbox by the time this answers, so the caller can open it.
-   */
-  async send(to: Recipient, body: string, replyTo?: string, photo?: File) {
+  /** Sends over the feed (resent with the same clientMsgId after a drop); the message shows at once, one grey tick when stored. */
+  async send(to: Recipient, conversationId: string | null, body: string, replyTo?: string, photo?: File) {
     const clientMsgId = crypto.randomUUID();
     // A photo is uploaded first (the upload answers once the bytes are stored), then named by the message.
     const media = photo ? await this.attempt(() => this.api.uploadMedia('image', photo)) : null;
@@ -256,7 +255,27 @@ export class ChatStore {
     const content = media ? { mediaId: media.mediaId, ...(body ? { body } : {}) } : { body };
     const sent = await this.attempt(() => this.feed.send({ clientMsgId, to, kind, ...content, ...(replyTo ? { replyTo } : {}) }));
     if (!sent) return null;
-    await this.inboxHolding(sent.conversationId);
+    const known = this.state.timelines[sent.conversationId];
+    const message: TimelineMessage = {
+      messageId: sent.messageId,
+      conversationId: sent.conversationId,
+      seq: sent.seq,
+      senderId: this.me,
+      kind,
+      body: body || null,
+      mediaId: media?.mediaId ?? null,
+      replyTo: replyTo ?? null,
+      forwardOf: null,
+      forwardedManyTimes: false,
+      sentAt: sent.sentAt,
+      status: 'sent',
+      editedAt: null,
+      deletedAt: null,
+      deletedBy: null,
+    };
+    if (known) this.updateMessages(sent.conversationId, (messages) => mergeMessages(messages, [withQuote(messages, message)]));
+    this.noteMessage(message);
+    if (conversationId === null || !known) void this.refreshInbox();
     return sent;
   }
 
@@ -362,18 +381,15 @@ export class ChatStore {
       if (frame.kind === 'read' && conversation && frame.upToSeq >= conversation.lastSeq) this.patchConversation(frame.conversationId, { unreadCount: 0 });
       return;
     }
-    if (conversation?.type === 'group') return this.refreshStatuses(frame.conversationId);
+    if (conversation?.type === 'group') return void this.refreshStatuses(frame.conversationId);
     this.updateMessages(frame.conversationId, (messages) => applyPeerReceipt(messages, this.me, frame.kind, frame.upToSeq));
   }
 
   /** A group message's ticks need every member: the server knows, so re-read the newest page. */
-  private refreshStatuses(conversationId: string) {
+  private async refreshStatuses(conversationId: string) {
     if (!this.state.timelines[conversationId]) return;
-    void this.rereads.run(`statuses:${conversationId}`, async () => {
-      const page = await this.api.history(conversationId, { limit: PAGE }).catch(() => null);
-      if (page) this.updateMessages(conversationId, (messages) => mergeMessages(messages, page));
-      return page !== null;
-    });
+    const page = await this.api.history(conversationId, { limit: PAGE }).catch(() => null);
+    if (page) this.updateMessages(conversationId, (messages) => mergeMessages(messages, page));
   }
 
   private onLifecycle(frame: DurableFrame & { conversationId: string }) {
@@ -398,36 +414,6 @@ export class ChatStore {
     if (!current || !(userId in current)) return;
     const { [userId]: _gone, ...rest } = current;
     this.set({ typing: { ...this.state.typing, [conversationId]: rest } });
-  }
-}
-
-/**
- * Re-reads, one at a time per key and one more if asked meanwhile, so an older answer never
- * overwrites a newer one and a burst of asks costs two reads.
- */
-class Rereads {
-  private readonly reads = new Map<string, { done: Promise<void>; again: boolean }>();
-
-  /** `read` answers false when it failed: then it is not repeated. */
-  run(key: string, read: () => Promise<boolean>): Promise<void> {
-    const under = this.reads.get(key);
-    if (under) {
-      under.again = true;
-      return under.done;
-    }
-    const entry = { done: Promise.resolve(), again: false };
-    entry.done = (async () => {
-      do {
-        entry.again = false;
-      } while ((await read()) && entry.again);
-    })().finally(() => this.reads.delete(key));
-    this.reads.set(key, entry);
-    return entry.done;
-  }
-
-  /** The read under way for the key, if any. */
-  running(key: string): Promise<void> | undefined {
-    return this.reads.get(key)?.done;
   }
 }
 

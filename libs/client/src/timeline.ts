@@ -4,7 +4,11 @@ import type { HistoryMessage } from './api.js';
 import type { DurableFrame } from './frames.js';
 import type { MessageView } from '../../protocol/src/views.js';
 
-export type TimelineMessage = MessageView & Partial<Pick<HistoryMessage, 'quote' | 'reactions'>>;
+export type TimelineMessage = MessageView & Partial<Pick<HistoryMessage, 'quote' | 'reactions'>> & {
+  /** Set on the sender's own device for a message it sends before the `sent` answer. */
+  pending?: boolean;
+  clientMsgId?: string;
+};
 
 /**
  * Merges messages into a list sorted by seq. A message already there keeps the fields only

@@ -345,8 +345,9 @@ function Composer({
     setText('');
     if (conversationId && lastTyping.current) store.typing(conversationId, 'paused');
     lastTyping.current = 0;
-    const sent = await store.send(target.to, body, replyTo?.messageId, photo);
+    const sent = await store.send(target.to, conversationId, body, replyTo?.messageId, photo);
     if (!sent) return setText(body);
+    if (!conversationId) await store.refreshInbox();
     onDone(sent.conversationId);
   };
 
