@@ -21,7 +21,7 @@ export interface LoadRunOptions {
   drainS: number;
   /** Short alphanumeric label, part of clientMsgIds and bodies. */
   label: string;
-  /** Messages sent in the first this many seconds are left out of `latencyAfterWarmupMs` (they stay in `latencyMs`). */
+  /** Messages sent in the first this many seconds (from the first send) are left out of `latencyAfterWarmupMs` (they stay in `latencyMs`). */
   warmupS?: number;
   /** Called when the first send goes out, and after the last one (before the drain). */
   onSendStart?: () => void;
@@ -360,7 +360,7 @@ export class PairHarness {
       misdelivered: st.misdelivered,
       outOfOrder: st.outOfOrder,
       latencyMs: st.latency.summary(),
-      latencyAfterWarmupMs: latencyFrom(st.latencyOf.subarray(0, sentCount), Math.round((o.warmupS ?? 0) * o.rate)),
+      latencyAfterWarmupMs: latencySentFrom(st, sentCount, st.sendTs[0] + (o.warmupS ?? 0) * 1000),
       warmupS: o.warmupS ?? 0,
       ...windowFigures,
       p99BySecondMs: perSecondP99(st.latencyOf.subarray(0, sentCount), o.rate),
@@ -395,9 +395,10 @@ export class PairHarness {
   }
 }
 
-function latencyFrom(latencyOf: Float64Array, first: number): Percentiles {
+/** Delivery latency of the messages sent at or after `from` (the clock of `nowMs()`, as `sendTs`). */
+function latencySentFrom(st: RunState, sentCount: number, from: number): Percentiles {
   const samples = new Samples();
-  for (let k = first; k < latencyOf.length; k++) if (latencyOf[k] >= 0) samples.add(latencyOf[k]);
+  for (let k = 0; k < sentCount; k++) if (st.sendTs[k] >= from && st.latencyOf[k] >= 0) samples.add(st.latencyOf[k]);
   return samples.summary();
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MessengerApi } from '../../libs/client/src/index.js';
+import { feedUrl, MessengerApi } from '../../libs/client/src/index.js';
 import { Api, eventually, registerUser, type TestUser } from '../support/client.js';
 import { describeInBrowser, useBrowser } from '../support/browser.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
@@ -52,7 +52,7 @@ describeInBrowser('web client: offline, a server restart, and a long chat', () =
     await page.goto('about:blank');
     // Sent over one socket, pipelined: faster than 10,000 HTTP requests.
     const sendingStarted = Date.now();
-    const socket = new WebSocket(`${system.wsUrl}?token=${bob.token}`);
+    const socket = new WebSocket(feedUrl(system.wsUrl, bob.token));
     await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
     let answered = 0;
     const done = new Promise<void>((resolve) =>

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, type TestUser } from '../support/client.js';
 import { useTestSystem } from '../support/harness.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { download, photo, upload } from '../support/media.js';
+import { download, uploadedMedia, uploadedPhoto } from '../support/media.js';
 
 const clock = new ManualClock();
 const h = useTestSystem({}, { clock });
@@ -19,11 +19,7 @@ const stored = (mediaId: string) =>
     () => false,
   );
 
-async function uploadPhoto(user: TestUser): Promise<string> {
-  const result = await upload(h.system.baseUrl, user.token, 'image', await photo(64, 64));
-  expect(result.status).toBe(201);
-  return result.json.mediaId;
-}
+const uploadPhoto = (user: TestUser) => uploadedPhoto(h.system.baseUrl, user.token);
 
 describe('the media sweeper', () => {
   it('removes media whose messages were all erased, then unsent uploads after a day, and keeps what is still named', async () => {
@@ -59,10 +55,10 @@ describe('the media sweeper', () => {
   it('a profile photo or group icon must be an image its setter may use', async () => {
     const [ann, ben] = await h.users(2);
     const mine = await uploadPhoto(ann);
-    const document = await upload(h.system.baseUrl, ann.token, 'document', Buffer.from('%PDF-1.4\n' + 'x'.repeat(5000)));
+    const document = await uploadedMedia(h.system.baseUrl, ann.token, 'document');
     expect((await h.api().request('PATCH', '/v1/me/profile', { avatarMediaId: mine }, ben.token)).status).toBe(403);
     expect((await h.api().request('PATCH', '/v1/me/profile', { avatarMediaId: 'no-such-media' }, ann.token)).status).toBe(404);
-    expect((await h.api().request('PATCH', '/v1/me/profile', { avatarMediaId: document.json.mediaId }, ann.token)).status).toBe(400);
+    expect((await h.api().request('PATCH', '/v1/me/profile', { avatarMediaId: document }, ann.token)).status).toBe(400);
     const group = await h.api().post('/v1/groups', { name: 'g', members: [ben.userId] }, ann.token);
     expect((await h.api().request('PATCH', `/v1/groups/${group.body.groupId}`, { iconMediaId: mine }, ann.token)).status).toBe(200);
     // Members may fetch the icon.

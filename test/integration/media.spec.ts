@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { eventually, type TestUser } from '../support/client.js';
@@ -32,6 +33,18 @@ async function storedObjects(): Promise<string[]> {
   const root = path.join(h.system.mediaDir, 'objects');
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+/** How many media keys the vault holds, destroyed ones included. */
+async function mediaKeysInVault(): Promise<number> {
+  const client = new pg.Client({ connectionString: h.system.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM es_data_keys WHERE key_id LIKE 'media:%'`);
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
 }
 
 describe('uploading', () => {
@@ -71,12 +84,15 @@ describe('uploading', () => {
   it('refuses bytes that are not of the declared kind (a spoofed type) with 415, and keeps nothing', async () => {
     const [ann] = await h.users(1);
     const before = await storedObjects();
+    const keysBefore = await mediaKeysInVault();
     for (const [kind, bytes] of [['image', PDF], ['video', await photo(32, 32)], ['audio', Buffer.from('#!/bin/sh\nrm -rf /\n'.repeat(400))]] as const) {
       const result = await upload(base(), ann.token, kind, bytes, { contentType: `${kind}/mp4` });
       expectError({ status: result.status, body: result.json }, 415, 'media_type_mismatch');
     }
     // (Thumbnails of earlier tests' images may still arrive: only a new original would be a kept upload.)
     expect((await storedObjects()).filter((name) => name.endsWith('/original') && !before.includes(name))).toEqual([]);
+    // Not even a destroyed key: the vault hears of an upload only once it is accepted.
+    expect(await mediaKeysInVault()).toBe(keysBefore);
   });
 
   it('takes any document, typed from its bytes, and an encrypted blob as is', async () => {

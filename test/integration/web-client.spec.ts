@@ -45,7 +45,7 @@ describe('the web client at /', () => {
     expect(await (await get('/docs-json')).json()).toHaveProperty('openapi');
     expect((await get('/metrics')).headers.get('content-type')).toMatch(/^text\/plain/);
     // a missing asset is a 404, not the page
-    expect((await get('/assets/missing.js', { accept: '*/*' })).status).toBe(404);
+    expect((await get('/assets/missing.js', { accept: 'text/html' })).status).toBe(404);
   });
 
   it('loads its first screen with less than 200 KB of compressed JavaScript', () => {

@@ -18,7 +18,7 @@ describe('CallsProjection', () => {
 
   const call = { callId: 'c1', conversationId: 'g1' };
   const at = (s: number) => new Date(Date.UTC(2026, 11, 2, 12, 0, s)).toISOString();
-  const events: CallEvent[] = [
+  const events: Exclude<CallEvent, { type: 'CallLeft' }>[] = [
     { type: 'CallStarted', data: { ...call, callerId: 'alice', callerDeviceId: 'ap', media: 'video', invitees: ['bob', 'carol', 'dan', 'erin'], busy: [], at: at(0) } },
     { type: 'CallAnswered', data: { ...call, userId: 'bob', deviceId: 'bp', at: at(1) } },
     { type: 'CallAnswered', data: { ...call, userId: 'carol', deviceId: 'cp', at: at(1) } },
@@ -30,7 +30,7 @@ describe('CallsProjection', () => {
   ];
 
   it('marks everyone who answered as joined when one batch holds several answers to one call; who declined a call others answered declined it', async () => {
-    const stored = events.map((event, i): StoredEvent<CallEvent> => ({
+    const stored = events.map((event, i): StoredEvent<(typeof events)[number]> => ({
       ...event, id: `e${i}`, streamId: 'conversation-g1', streamVersion: i + 1, globalPosition: BigInt(i + 1), metadata: {}, recordedAt: new Date(),
     }));
     await db.transaction((tx) => new CallsProjection().apply(tx, stored));

@@ -17,7 +17,7 @@ export function describeInBrowser(name: string, suite: () => void): void {
 }
 
 /** `extraArgs`: more Chromium switches, e.g. fake camera and microphone for calls. */
-export function useBrowser(extraArgs: string[] = []): { readonly browser: Browser; page(origin: string, session?: TestUser): Promise<Page> } {
+export function useBrowser(extraArgs: string[] = []): { page(origin: string, session?: TestUser): Promise<Page> } {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
@@ -31,9 +31,6 @@ export function useBrowser(extraArgs: string[] = []): { readonly browser: Browse
     await browser?.close();
   });
   return {
-    get browser() {
-      return browser!;
-    },
     /** A tab of its own (as a separate browser profile would be); with `session`, already signed in as that user. */
     async page(origin: string, session?: TestUser) {
       const context = await browser!.newContext({ viewport: { width: 1100, height: 720 }, locale: 'en-GB', timezoneId: 'UTC' });

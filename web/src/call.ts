@@ -227,7 +227,6 @@ export class CallController {
     for (const track of this.state.call?.local?.getTracks() ?? []) track.stop();
     this.set({ call: null, ended: reason ?? null });
     if (problem) this.notify(problem);
-    void this.loadHistory();
   }
 }
 

@@ -131,10 +131,6 @@ export class MessengerApi {
     return this.http.call<MediaResponse>('POST', `/v1/media${query({ kind })}`, undefined, { token: this.token, bytes });
   }
 
-  media(mediaId: string) {
-    return this.call<MediaResponse>('GET', path`/v1/media/${mediaId}`);
-  }
-
   mediaBytes(mediaId: string, variant: MediaVariant) {
     return this.http.bytes(variant === 'content' ? path`/v1/media/${mediaId}/content` : path`/v1/media/${mediaId}/thumbnails/${variant}`, { token: this.token });
   }

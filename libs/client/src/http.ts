@@ -62,14 +62,7 @@ export class HttpClient {
     if (payload !== undefined && !options.bytes) headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const response = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: options.signal });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: the caller gets the text
-    }
-    return { status: response.status, body: parsed as T, headers: response.headers };
+    return { status: response.status, body: (await bodyOf(response)) as T, headers: response.headers };
   }
 
   /** The bytes of a GET (media), retried while the server answers 503 with a Retry-After (thumbnails being made). */
@@ -77,14 +70,7 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       const response = await fetch(this.baseUrl + path, { headers: options.token ? { authorization: `Bearer ${options.token}` } : {}, signal: options.signal });
       if (response.ok) return response.blob();
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: the error keeps the text
-      }
-      const error = apiError('GET', path, { status: response.status, body, headers: response.headers });
+      const error = apiError('GET', path, { status: response.status, body: await bodyOf(response), headers: response.headers });
       if (response.status !== 503 || attempt >= this.fenceRetries) throw error;
       await this.sleep((error.retryAfterSeconds ?? 1) * 1000);
     }
@@ -112,4 +98,14 @@ function apiError(method: string, path: string, response: RawResponse): ApiError
   const message =
     typeof shaped?.message === 'string' ? shaped.message : `${method} ${path} answered ${response.status}: ${String(response.body ?? '').slice(0, 200)}`;
   return new ApiError(method, path, response.status, code, shaped?.details ?? null, Number.isFinite(retryAfter) && response.headers.has('retry-after') ? retryAfter : null, message);
+}
+
+/** A response's body: parsed when it is JSON, else its text (undefined when empty). */
+async function bodyOf(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
 }

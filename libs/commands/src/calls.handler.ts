@@ -11,7 +11,6 @@ import {
   CallLog,
   CallMedia,
   Clock,
-  CONVERSATION_EVENT_TYPES,
   ConversationEvent,
   decideAnswerCall,
   decideDeclineCall,
@@ -21,21 +20,18 @@ import {
   DirectConversation,
   directCallAudience,
   evolveCallLog,
-  evolveDirectConversation,
-  evolveGroup,
-  GROUP_EVENT_TYPES,
   GroupConversation,
   groupCallAudience,
   GroupEvent,
   initialCallLog,
-  initialDirectConversation,
-  initialGroup,
   isEventOf,
   isGroupConversation,
   OngoingCall,
   streams,
 } from '../../domain/src/index.js';
+import type { EventOfType } from '../../domain/src/event-types.js';
 import type { AggregateStore, AggregateType } from './aggregate-store.js';
+import { DirectConversationAggregate, GroupAggregate } from './aggregates.js';
 
 /** A conversation read for a call: who may call (its own state) and the calls in it. */
 interface Callable<C> {
@@ -45,26 +41,22 @@ interface Callable<C> {
 
 const isCallEvent = isEventOf(CALL_EVENT_TYPES);
 
-function callable<C, T extends ConversationEvent['type'] | GroupEvent['type']>(
-  name: string,
-  eventTypes: Record<T, true>,
-  initial: () => C,
-  evolve: (state: C, event: Extract<ConversationEvent | GroupEvent, { type: T }>) => C,
-): AggregateType<Callable<C>, T | CallEvent['type']> {
+/** A conversation's aggregate, read with the calls in its stream beside its own state. */
+function callable<C, T extends ConversationEvent['type'] | GroupEvent['type']>(name: string, base: AggregateType<C, T>): AggregateType<Callable<C>, T | CallEvent['type']> {
   return {
     name,
-    eventTypes: { ...eventTypes, ...CALL_EVENT_TYPES },
-    initial: () => ({ conversation: initial(), calls: initialCallLog() }),
+    eventTypes: { ...base.eventTypes, ...CALL_EVENT_TYPES },
+    initial: () => ({ conversation: base.initial(), calls: initialCallLog() }),
     evolve: (state, event) => {
       if (isCallEvent(event)) evolveCallLog(state.calls, event);
-      else evolve(state.conversation, event as Extract<ConversationEvent | GroupEvent, { type: T }>);
+      else base.evolve(state.conversation, event as EventOfType<T>);
       return state;
     },
   };
 }
 
-const DirectCalls = callable<DirectConversation, ConversationEvent['type']>('DirectCalls', CONVERSATION_EVENT_TYPES, initialDirectConversation, evolveDirectConversation);
-const GroupCalls = callable<GroupConversation, GroupEvent['type']>('GroupCalls', GROUP_EVENT_TYPES, initialGroup, evolveGroup);
+const DirectCalls = callable('DirectCalls', DirectConversationAggregate);
+const GroupCalls = callable('GroupCalls', GroupAggregate);
 
 const CallLineType: AggregateType<CallLine, CallLineTaken['type']> = {
   name: 'CallLine',
@@ -76,6 +68,12 @@ const CallLineType: AggregateType<CallLine, CallLineTaken['type']> = {
 /** Another call took the line between reading whose it was and deciding on it: read it again. */
 class CallLineMoved extends Error {}
 const CALL_LINE_ATTEMPTS = 8;
+
+/** What a call command appended, and whom the call's frames reach: its caller and everyone called. */
+export interface CallOutcome {
+  events: CallEvent[];
+  people: string[];
+}
 
 /**
  * Records calls in the conversation's stream; each method answers with the events it appended
@@ -97,32 +95,32 @@ export class CallsHandler {
     };
     const [started] = await this.refusedOnlyWhenFresh(conversationId, (state) => decideStart(state, new Set()));
     await this.takeLine(caller.userId, { callId, conversationId }, 'caller');
-    const busy = await this.busyAmong(started.type === 'CallStarted' ? started.data.invitees : []);
-    return this.decide(conversationId, (state) => decideStart(state, busy));
+    const busy = await this.busyAmong(started.data.invitees);
+    return (await this.decide(conversationId, callId, (state) => decideStart(state, busy))).events;
   }
 
-  async answer(userId: string, deviceId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
+  async answer(userId: string, deviceId: string, conversationId: string, callId: string): Promise<CallOutcome> {
     const decideAnswer = (calls: CallLog, now: Date) => decideAnswerCall(calls, conversationId, callId, userId, deviceId, now);
     await this.refusedOnlyWhenFresh(conversationId, (state) => decideAnswer(state.calls, this.clock.now()));
     await this.takeLine(userId, { callId, conversationId }, 'callee');
-    return this.onCalls(conversationId, decideAnswer);
+    return this.onCall(conversationId, callId, decideAnswer);
   }
 
-  decline(userId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
-    return this.onCalls(conversationId, (calls, now) => decideDeclineCall(calls, conversationId, callId, userId, now));
+  decline(userId: string, conversationId: string, callId: string): Promise<CallOutcome> {
+    return this.onCall(conversationId, callId, (calls, now) => decideDeclineCall(calls, conversationId, callId, userId, now));
   }
 
-  hangUp(userId: string, conversationId: string, callId: string): Promise<CallEvent[]> {
-    return this.onCalls(conversationId, (calls, now) => decideHangUp(calls, conversationId, callId, userId, now));
+  hangUp(userId: string, conversationId: string, callId: string): Promise<CallOutcome> {
+    return this.onCall(conversationId, callId, (calls, now) => decideHangUp(calls, conversationId, callId, userId, now));
   }
 
-  /** The call if it is going on (read fresh: signalling follows answers made on any process). */
-  async ongoing(conversationId: string, callId: string): Promise<OngoingCall | undefined> {
-    return (await this.loadCallable(conversationId)).calls.ongoing.get(callId);
+  /** The call if it is going on; `refresh: false` may answer from this process's cache, which can only lag. */
+  async ongoing(conversationId: string, callId: string, refresh = true): Promise<OngoingCall | undefined> {
+    return (await this.loadCallable(conversationId, refresh)).calls.ongoing.get(callId);
   }
 
-  ringTimeout(conversationId: string, callId: string): Promise<CallEvent[]> {
-    return this.onCalls(conversationId, (calls, now) => decideRingTimeout(calls, conversationId, callId, now));
+  async ringTimeout(conversationId: string, callId: string): Promise<CallEvent[]> {
+    return (await this.onCall(conversationId, callId, (calls, now) => decideRingTimeout(calls, conversationId, callId, now))).events;
   }
 
   /** The conversation's state; `refresh: false` may answer from this process's cache, which can only lag. */
@@ -192,16 +190,17 @@ export class CallsHandler {
     }
   }
 
-  private onCalls(conversationId: string, decide: (calls: CallLog, now: Date) => CallEvent[]): Promise<CallEvent[]> {
+  private onCall(conversationId: string, callId: string, decide: (calls: CallLog, now: Date) => CallEvent[]): Promise<CallOutcome> {
     const now = this.clock.now();
-    return this.decide(conversationId, (state) => decide(state.calls, now));
+    return this.decide(conversationId, callId, (state) => decide(state.calls, now));
   }
 
-  private decide(conversationId: string, decide: (state: Callable<GroupConversation | DirectConversation>) => CallEvent[]): Promise<CallEvent[]> {
+  private decide(conversationId: string, callId: string, decide: (state: Callable<GroupConversation | DirectConversation>) => CallEvent[]): Promise<CallOutcome> {
     const stream = streams.conversation(conversationId);
     const decision = (state: Callable<GroupConversation | DirectConversation>) => {
+      const call = state.calls.ongoing.get(callId);
       const events = decide(state);
-      return { events, result: events };
+      return { events, result: { events, people: call ? [call.callerId, ...call.called] : [] } };
     };
     return isGroupConversation(conversationId) ? this.aggregates.execute(stream, GroupCalls, decision) : this.aggregates.execute(stream, DirectCalls, decision);
   }

@@ -63,7 +63,7 @@ describe('CallsHandler: call lines', () => {
     // Process A has taken Bob's line to answer c1, and not yet recorded the answer.
     await store.append(streams.callLine('bob'), [{ type: 'CallLineTaken', data: { userId: 'bob', callId: 'c1', conversationId: aliceBob, role: 'callee', at: clock.now().toISOString() } }], 0);
     await expect(processB.answer('bob', 'bob-laptop', carolBob, 'c2')).rejects.toMatchObject({ code: 'already_in_call' });
-    expect(types(await processA.answer('bob', 'bob-phone', aliceBob, 'c1'))).toEqual(['CallAnswered']);
+    expect(await processA.answer('bob', 'bob-phone', aliceBob, 'c1')).toMatchObject({ events: [{ type: 'CallAnswered' }], people: ['alice', 'bob'] });
   });
 
   it('two calls placed at once by one user, on two processes: one rings, the other is refused', async () => {

@@ -58,10 +58,6 @@ describe('whether a line is occupied', () => {
   const log = (...events: CallEvent[]) => events.reduce(evolveCallLog, initialCallLog());
   const held = (role: 'caller' | 'callee', ms = 0) => ({ callId: 'c1', conversationId: 'd1', role, at: t0 + ms });
 
-  it('is not, with nothing held', () => {
-    expect(lineOccupied(null, initialCallLog(), 'alice', at(0))).toBe(false);
-  });
-
   it('is, for a call being placed, until the pending time runs out or the call has ended', () => {
     expect(lineOccupied(held('caller'), initialCallLog(), 'alice', at(PENDING_LINE_MS - 1))).toBe(true);
     expect(lineOccupied(held('caller'), initialCallLog(), 'alice', at(PENDING_LINE_MS))).toBe(false);

@@ -96,31 +96,38 @@ export class CallRelay {
         }, RING_TIMEOUT_MS),
       );
     }
-    const [started] = events;
-    await this.publishAll(events, started.type === 'CallStarted' ? [caller.userId, ...started.data.invitees] : []);
+    await this.publishAll(events, []);
   }
 
   async accept(user: Caller, call: CallRef): Promise<void> {
-    const people = await this.peopleOf(call);
-    await this.publishAll(await this.calls.answer(user.userId, user.deviceId, call.conversationId, call.callId), people);
+    const { events, people } = await this.calls.answer(user.userId, user.deviceId, call.conversationId, call.callId);
+    await this.publishAll(events, people);
   }
 
   /** Tells the caller and the decliner's other devices; a direct call declined also ends. */
   async decline(user: Caller, call: CallRef): Promise<void> {
-    const people = await this.peopleOf(call);
-    await this.publishAll(await this.calls.decline(user.userId, call.conversationId, call.callId), people);
+    const { events, people } = await this.calls.decline(user.userId, call.conversationId, call.callId);
+    await this.publishAll(events, people);
   }
 
   /** Hang-up, or cancel before anyone answered: the domain tells which from the call's state. */
   async hangUp(user: Caller, call: CallRef): Promise<void> {
-    const people = await this.peopleOf(call);
-    await this.publishAll(await this.calls.hangUp(user.userId, call.conversationId, call.callId), people);
+    const { events, people } = await this.calls.hangUp(user.userId, call.conversationId, call.callId);
+    await this.publishAll(events, people);
   }
 
-  /** Relays an SDP or ICE candidate to the device another person in the call takes it on. */
+  /**
+   * Relays an SDP or ICE candidate to the device another person in the call takes it on. The
+   * call is read from this process's cache, and again from its stream only when the cache does
+   * not show both in it (an answer made on another process): most frames of a call cost no read.
+   */
   async signal(from: Caller, call: CallRef, to: string, signal: CallSignal): Promise<void> {
-    const ongoing = await this.calls.ongoing(call.conversationId, call.callId);
-    const devices = ongoing ? devicesInCall(ongoing) : new Map<string, string>();
+    const devicesIn = async (refresh: boolean) => {
+      const ongoing = await this.calls.ongoing(call.conversationId, call.callId, refresh);
+      return ongoing ? devicesInCall(ongoing) : new Map<string, string>();
+    };
+    let devices = await devicesIn(false);
+    if (devices.get(from.userId) !== from.deviceId || !devices.has(to)) devices = await devicesIn(true);
     if (devices.get(from.userId) !== from.deviceId) throw forbidden('not_in_call', 'this device is not in the call');
     const toDevice = devices.get(to);
     if (!toDevice) throw forbidden('not_in_call', 'that person is not in the call');
@@ -138,12 +145,6 @@ export class CallRelay {
       [due],
     );
     for (const row of rows) await this.publishAll(await this.calls.ringTimeout(row.conversation_id, row.call_id), []);
-  }
-
-  /** The caller and everyone called: whom the call's frames reach. */
-  private async peopleOf(call: CallRef): Promise<string[]> {
-    const ongoing = await this.calls.ongoing(call.conversationId, call.callId);
-    return ongoing ? [ongoing.callerId, ...ongoing.called] : [];
   }
 
   private async publishAll(events: CallEvent[], people: string[]): Promise<void> {
@@ -192,7 +193,7 @@ export class CallRelay {
  * devices hear `call_ringing`); an answer reaches every device of everyone called, so the
  * answering user's other devices stop ringing; the end reaches them all.
  */
-export function framesOf(event: CallEvent, people: string[]): Envelope[] {
+function framesOf(event: CallEvent, people: string[]): Envelope[] {
   const { data } = event;
   const call = { callId: data.callId, conversationId: data.conversationId };
   switch (event.type) {

@@ -14,15 +14,13 @@ import type { ByteRange } from './segmented-cipher.js';
 export class FilesystemMediaStorage implements MediaStorage {
   constructor(private readonly root: string) {}
 
-  async put(key: string, body: Readable): Promise<number> {
+  async put(key: string, body: Readable): Promise<void> {
     const target = this.pathOf(key);
     const partial = `${target}.${randomUUID()}.part`;
     await mkdir(path.dirname(target), { recursive: true });
     try {
-      const file = createWriteStream(partial, { flags: 'wx' });
-      await pipeline(body, file);
+      await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
       await rename(partial, target);
-      return file.bytesWritten;
     } catch (error) {
       await rm(partial, { force: true });
       throw error;

@@ -15,12 +15,15 @@ export class MediaKeys {
     private readonly dataKeys: Pick<DataKeys, 'destroy' | 'erased'>,
   ) {}
 
-  /** Makes and stores the key of a new media object. */
-  async create(mediaId: string): Promise<Buffer> {
+  /** A key for a new media object, held in memory only until `store` keeps it (a refused upload leaves nothing in the vault). */
+  make(): Buffer {
+    return newDataKey();
+  }
+
+  /** Keeps the key of an accepted upload, before anything records the media. */
+  async store(mediaId: string, key: Buffer): Promise<void> {
     const id = mediaKeyId(mediaId);
-    const key = newDataKey();
     await this.vault.put([{ id, wrapped: wrapKey(this.masterKey, id, key) }]);
-    return key;
   }
 
   /** The media's key, or null once destroyed. Not cached: one vault read is small next to streaming the object. */

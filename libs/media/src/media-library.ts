@@ -86,8 +86,8 @@ export class MediaLibrary {
     private readonly keys: MediaKeys,
     private readonly limits: MediaLimits,
     private readonly clock: Clock,
-    /** Whether a first frame can be taken from videos (an ffmpeg binary is on PATH). */
-    private readonly videoFrames: boolean,
+    /** Whether a first frame can be taken from videos (an ffmpeg binary is on PATH); asked only of video uploads. */
+    private readonly videoFrames: () => boolean,
     /** Resolves once the read models reflect every event appended so far (the read-your-writes fence). */
     private readonly catchUp: () => Promise<unknown>,
   ) {}
@@ -106,7 +106,7 @@ export class MediaLibrary {
     const limit = this.maxBytes(options.kind);
     if (declaredLength !== undefined && declaredLength > limit) throw tooLarge(options.kind, limit);
     const guard = new UploadGuard(limit, options);
-    const key = await this.keys.create(mediaId);
+    const key = this.keys.make();
     const sealed = new PassThrough();
     try {
       await Promise.all([
@@ -115,11 +115,11 @@ export class MediaLibrary {
       ]);
     } catch (error) {
       sealed.destroy();
-      await this.keys.destroy([mediaId]);
       throw guard.refusal ?? error;
     }
-    const thumbnails: ThumbnailState = options.encrypted ? 'none' : options.kind === 'image' || (options.kind === 'video' && this.videoFrames) ? 'pending' : 'none';
+    const thumbnails: ThumbnailState = options.encrypted ? 'none' : options.kind === 'image' || (options.kind === 'video' && this.videoFrames()) ? 'pending' : 'none';
     try {
+      await this.keys.store(mediaId, key);
       const rows: MediaRow[] = await this.db.query(
         `INSERT INTO media_objects (media_id, uploader_id, kind, mime_type, size, sha256, encrypted, thumbnails, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
@@ -172,8 +172,8 @@ export class MediaLibrary {
   }
 
   /**
-   * The plaintext of one variant, or `range` of it. Rejects with 404 when that variant does not
-   * exist (a thumbnail not made) and 416 when the range starts past its end.
+   * The plaintext of one variant, or `range` of it (which the caller has checked lies within it).
+   * Rejects with 404 when that variant does not exist (a thumbnail not made).
    */
   async read(record: MediaRecord, variant: MediaVariant, range?: ByteRange): Promise<{ size: number; stream: Readable }> {
     const key = await this.keys.get(record.mediaId);
@@ -182,9 +182,7 @@ export class MediaLibrary {
     const size = variant === 'original' ? record.size : await this.storage.size(stored).then((s) => (s === null ? null : plainSizeOf(s)));
     if (size === null) throw new DomainError('not_found', 'thumbnail_not_found', 'this media has no such thumbnail');
     if (size === 0) return { size, stream: Readable.from([]) };
-    const wanted = range ?? { start: 0, end: size - 1 };
-    if (wanted.start >= size) throw new DomainError('range_not_satisfiable', 'range_not_satisfiable', `the media has ${size} bytes`, { size });
-    const { sealed, open } = openRange(key, sealContext(record.mediaId, variant), size, { start: wanted.start, end: Math.min(wanted.end, size - 1) });
+    const { sealed, open } = openRange(key, sealContext(record.mediaId, variant), size, range ?? { start: 0, end: size - 1 });
     const source = await this.storage.get(stored, sealed).catch((error) => {
       // Removed by the sweeper between the check and the read.
       throw error instanceof MediaObjectMissing ? mediaNotFound() : error;

@@ -7,8 +7,8 @@ import type { ByteRange } from './segmented-cipher.js';
  * libs/media/test/media-storage.contract.ts.
  */
 export interface MediaStorage {
-  /** Stores the stream under `key` (replacing nothing: keys are never reused) and resolves with its size. Nothing is left behind when it fails. */
-  put(key: string, body: Readable): Promise<number>;
+  /** Stores the stream under `key` (replacing nothing: keys are never reused). Nothing is left behind when it fails. */
+  put(key: string, body: Readable): Promise<void>;
   /** The object's bytes, or only `range` of them; rejects with `MediaObjectMissing` when there is no such object. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** The object's size, or null when there is none. */

@@ -8,6 +8,7 @@ import { parseMasterKey } from '../../event-store/src/sealing/data-keys.js';
 import type { Config } from '../../platform/src/config.js';
 import { RUNTIME } from '../../platform/src/platform.module.js';
 import type { Runtime } from '../../platform/src/runtime.js';
+import { ReadFenceModule } from '../../queries/src/read-fence.module.js';
 import { ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import { FilesystemMediaStorage } from './filesystem-media-storage.js';
 import { MediaKeys } from './media-keys.js';
@@ -60,6 +61,7 @@ function stagingStore(config: Config): ReadableDataStore {
 
 /** Media for the query side: reading and access checks (no background work). */
 @Module({
+  imports: [ReadFenceModule],
   providers: [
     { provide: MEDIA_STORAGE, inject: [RUNTIME], useFactory: (runtime: Runtime) => openMediaStorage(runtime.config) },
     {
@@ -69,18 +71,10 @@ function stagingStore(config: Config): ReadableDataStore {
     },
     {
       provide: MediaLibrary,
-      inject: [DataSource, MEDIA_STORAGE, MediaKeys, RUNTIME, CLOCK],
-      useFactory: (db: DataSource, storage: MediaStorage, keys: MediaKeys, runtime: Runtime, clock: Clock) => {
+      inject: [DataSource, MEDIA_STORAGE, MediaKeys, RUNTIME, CLOCK, ReadYourWritesFence],
+      useFactory: (db: DataSource, storage: MediaStorage, keys: MediaKeys, runtime: Runtime, clock: Clock, fence: ReadYourWritesFence) => {
         const limits = { maxBytes: runtime.config.MEDIA_MAX_BYTES, maxDocumentBytes: runtime.config.MEDIA_MAX_DOCUMENT_BYTES };
-        // Its own fence, started when first needed: a command-api process has none otherwise.
-        const fence = new ReadYourWritesFence(db, runtime.eventStore, runtime.metrics, runtime.config.READ_FENCE_TIMEOUT_MS);
-        let started: Promise<void> | undefined;
-        const catchUp = async () => {
-          started ??= fence.start(runtime.notifications);
-          await started;
-          return fence.readYourWrites();
-        };
-        return new MediaLibrary(db, storage, keys, limits, clock, ffmpegAvailable(), catchUp);
+        return new MediaLibrary(db, storage, keys, limits, clock, ffmpegAvailable, () => fence.readYourWrites());
       },
     },
   ],

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, NoSuchKey, NotFound, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { assertStorageKey, MediaObjectMissing, type MediaStorage } from './media-storage.port.js';
 import type { ByteRange } from './segmented-cipher.js';
 
@@ -42,21 +42,11 @@ export class S3MediaStorage implements MediaStorage {
     }
   }
 
-  async put(key: string, body: Readable): Promise<number> {
+  async put(key: string, body: Readable): Promise<void> {
     assertStorageKey(key);
-    // Counted on the way (a 'data' listener on the body itself would start it flowing before the SDK reads it).
-    let size = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
-    body.on('error', (error) => counted.destroy(error));
     // lib-storage sends one PutObject for a small body and a multipart upload otherwise, aborting it on failure.
-    const upload = new Upload({ client: this.client, params: { Bucket: this.options.bucket, Key: key, Body: body.pipe(counted) }, queueSize: UPLOAD_QUEUE, partSize: PART_BYTES, leavePartsOnError: false });
+    const upload = new Upload({ client: this.client, params: { Bucket: this.options.bucket, Key: key, Body: body }, queueSize: UPLOAD_QUEUE, partSize: PART_BYTES, leavePartsOnError: false });
     await upload.done();
-    return size;
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

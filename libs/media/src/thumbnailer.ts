@@ -18,9 +18,11 @@ export interface ThumbnailerLog {
 /** Largest picture decoded, in pixels: a small file claiming a huge canvas (a decompression bomb) fails instead. */
 const MAX_INPUT_PIXELS = 100_000_000;
 
-/** True when an `ffmpeg` binary is on PATH: then videos get a first-frame thumbnail. */
+let ffmpegFound: boolean | undefined;
+
+/** True when an `ffmpeg` binary is on PATH: then videos get a first-frame thumbnail. Looked for once, when first asked. */
 export function ffmpegAvailable(): boolean {
-  return spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+  return (ffmpegFound ??= spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0);
 }
 
 /**

@@ -25,7 +25,7 @@ export function describeMediaStorageConformance(name: string, open: () => Promis
       const bytes = randomBytes(3 * 1024 * 1024 + 17);
       const k = key();
       // In several chunks, as an upload arrives.
-      expect(await storage.put(k, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000, 2_000_000), bytes.subarray(2_000_000)]))).toBe(bytes.length);
+      await storage.put(k, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000, 2_000_000), bytes.subarray(2_000_000)]));
       expect(await storage.size(k)).toBe(bytes.length);
       expect((await read(await storage.get(k))).equals(bytes)).toBe(true);
     });

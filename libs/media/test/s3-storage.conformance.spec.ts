@@ -1,4 +1,3 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { describe } from 'vitest';
 import { S3MediaStorage } from '../src/s3-media-storage.js';
 import { describeMediaStorageConformance } from './media-storage.contract.js';
@@ -24,7 +23,7 @@ describe.skipIf(!endpoint)('S3 media storage (server at MEDIA_S3_ENDPOINT)', () 
         secretAccessKey: process.env.MEDIA_S3_SECRET_ACCESS_KEY,
         forcePathStyle: true,
       });
-      await storage.client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await storage.ensureBucket();
       return storage;
     },
     async (storage) => (storage as S3MediaStorage).close(),

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { CallEnded, CallStarted } from '../../domain/src/events.js';
-import { HandledBy, Projection, unnestRows } from './projection.js';
+import { Column, HandledBy, Projection, unnestRows } from './projection.js';
 
 interface StartedRow {
   call_id: string;
@@ -26,54 +26,51 @@ const endedRow = ({ data }: CallEnded) => ({ call_id: data.callId, reason: data.
 /**
  * Call history, one row per call and person: its direction for them, whether they joined, and
  * how it ended for them (a call answered by others is missed by whoever did not join). Each
- * call's events come in one order (started, answered or declined, left, ended), so a batch is written with
+ * call's events come in one order (started, answered or declined, ended), so a batch is written with
  * one statement per event type, in that order, whatever its boundaries.
  */
 export class CallsProjection implements Projection {
   readonly name = 'calls';
-  readonly handles = ['CallStarted', 'CallAnswered', 'CallDeclined', 'CallLeft', 'CallEnded'] as const;
+  readonly handles = ['CallStarted', 'CallAnswered', 'CallDeclined', 'CallEnded'] as const;
 
   async apply(db: EntityManager, events: HandledBy<CallsProjection>[]): Promise<void> {
     const of = <T extends HandledBy<CallsProjection>['type']>(type: T) => events.filter((e): e is Extract<HandledBy<CallsProjection>, { type: T }> => e.type === type);
-    const started = unnestRows(
+    const call = { name: 'call_id', type: 'text' } as const;
+    const user = { name: 'user_id', type: 'text' } as const;
+    /** Runs `sql` on the rows of the batch, when it has any. */
+    const write = async <Row>(columns: Column<Row>[], rows: Row[], sql: (from: string) => string) => {
+      if (rows.length === 0) return;
+      const unnested = unnestRows(columns, rows);
+      await db.query(sql(`(${unnested.sql})`), unnested.params);
+    };
+    await write(
       [
-        { name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }, { name: 'conversation_id', type: 'text' }, { name: 'caller_id', type: 'text' },
+        call, user, { name: 'conversation_id', type: 'text' }, { name: 'caller_id', type: 'text' },
         { name: 'media', type: 'text' }, { name: 'direction', type: 'text' }, { name: 'joined', type: 'boolean' }, { name: 'started_at', type: 'timestamptz' },
       ],
       of('CallStarted').flatMap(startedRows),
+      (rows) => `INSERT INTO call_history (call_id, user_id, conversation_id, caller_id, media, direction, joined, started_at, status)
+                 SELECT *, 'ringing' FROM ${rows} AS s ON CONFLICT DO NOTHING`,
     );
-    await db.query(
-      `INSERT INTO call_history (call_id, user_id, conversation_id, caller_id, media, direction, joined, started_at, status)
-       SELECT *, 'ringing' FROM (${started.sql}) AS s ON CONFLICT DO NOTHING`,
-      started.params,
-    );
-    const answered = unnestRows([{ name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }], of('CallAnswered').map(({ data }) => ({ call_id: data.callId, user_id: data.userId })));
     // Grouped per call: UPDATE … FROM takes one joined row per target row, and a batch may hold several answers to one call.
-    await db.query(
-      `UPDATE call_history h SET status = 'active', joined = h.joined OR h.user_id = ANY(a.user_ids)
-       FROM (SELECT call_id, array_agg(user_id) AS user_ids FROM (${answered.sql}) AS answers GROUP BY call_id) AS a
-       WHERE h.call_id = a.call_id AND h.status <> 'ended'`,
-      answered.params,
+    await write(
+      [call, user],
+      of('CallAnswered').map(({ data }) => ({ call_id: data.callId, user_id: data.userId })),
+      (rows) => `UPDATE call_history h SET status = 'active', joined = h.joined OR h.user_id = ANY(a.user_ids)
+                 FROM (SELECT call_id, array_agg(user_id) AS user_ids FROM ${rows} AS answers GROUP BY call_id) AS a
+                 WHERE h.call_id = a.call_id AND h.status <> 'ended'`,
     );
-    const declined = unnestRows(
-      [{ name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }],
+    await write(
+      [call, user],
       of('CallDeclined').map(({ data }) => ({ call_id: data.callId, user_id: data.userId })),
+      (rows) => `UPDATE call_history h SET declined = true FROM ${rows} AS d WHERE h.call_id = d.call_id AND h.user_id = d.user_id`,
     );
-    await db.query(`UPDATE call_history h SET declined = true FROM (${declined.sql}) AS d WHERE h.call_id = d.call_id AND h.user_id = d.user_id`, declined.params);
-    const left = unnestRows(
-      [{ name: 'call_id', type: 'text' }, { name: 'user_id', type: 'text' }, { name: 'at', type: 'timestamptz' }],
-      of('CallLeft').map(({ data }) => ({ call_id: data.callId, user_id: data.userId, at: data.at })),
-    );
-    await db.query(`UPDATE call_history h SET left_at = l.at FROM (${left.sql}) AS l WHERE h.call_id = l.call_id AND h.user_id = l.user_id`, left.params);
-    const ended = unnestRows(
-      [{ name: 'call_id', type: 'text' }, { name: 'reason', type: 'text' }, { name: 'at', type: 'timestamptz' }, { name: 'duration_seconds', type: 'int' }],
+    await write(
+      [call, { name: 'reason', type: 'text' }, { name: 'at', type: 'timestamptz' }, { name: 'duration_seconds', type: 'int' }],
       of('CallEnded').map(endedRow),
-    );
-    await db.query(
-      `UPDATE call_history h SET status = 'ended', ended_at = e.at, duration_seconds = e.duration_seconds,
-         outcome = CASE WHEN h.joined THEN e.reason WHEN h.declined THEN 'declined' WHEN e.reason = 'completed' THEN 'missed' ELSE e.reason END
-       FROM (${ended.sql}) AS e WHERE h.call_id = e.call_id`,
-      ended.params,
+      (rows) => `UPDATE call_history h SET status = 'ended', ended_at = e.at, duration_seconds = e.duration_seconds,
+                   outcome = CASE WHEN h.joined THEN e.reason WHEN h.declined THEN 'declined' WHEN e.reason = 'completed' THEN 'missed' ELSE e.reason END
+                 FROM ${rows} AS e WHERE h.call_id = e.call_id`,
     );
   }
 }

@@ -72,7 +72,7 @@ export class MediaController {
       return;
     }
     const size = variant === 'original' ? record.size : undefined;
-    // Express parses Range (range-parser); one range is served, several are answered whole (RFC 9110 allows it).
+    // Express parses Range (range-parser, which clamps it to the size); one range is served, several are answered whole (RFC 9110 allows it).
     const ranges = request.headers.range && size !== undefined ? request.range(size, { combine: true }) : undefined;
     if (ranges === -1) {
       throw new DomainError('range_not_satisfiable', 'range_not_satisfiable', `the media has ${size} bytes`, { size });
@@ -86,8 +86,8 @@ export class MediaController {
     if (record.kind === 'document' || record.encrypted) response.setHeader('Content-Disposition', 'attachment');
     if (range) {
       response.status(206);
-      response.setHeader('Content-Range', `bytes ${range.start}-${Math.min(range.end, read.size - 1)}/${read.size}`);
-      response.setHeader('Content-Length', String(Math.min(range.end, read.size - 1) - range.start + 1));
+      response.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${read.size}`);
+      response.setHeader('Content-Length', String(range.end - range.start + 1));
     } else {
       response.status(200);
       response.setHeader('Content-Length', String(read.size));

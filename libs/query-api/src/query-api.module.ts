@@ -18,6 +18,7 @@ import { ConversationsQuery } from '../../queries/src/conversations.query.js';
 import { GroupsQuery } from '../../queries/src/groups.query.js';
 import { PresenceQuery } from '../../queries/src/presence.query.js';
 import { ReceiptsQuery } from '../../queries/src/receipts.query.js';
+import { ReadFenceModule } from '../../queries/src/read-fence.module.js';
 import { ReadYourWrites, ReadYourWritesFence } from '../../queries/src/read-your-writes.js';
 import { Clock, CLOCK } from '../../domain/src/clock.js';
 import { ConversationsController } from './conversations.controller.js';
@@ -30,31 +31,28 @@ import { MediaModule } from '../../media/src/media.module.js';
 import { CallsController } from './calls.controller.js';
 import { CallsQuery } from '../../queries/src/calls.query.js';
 
-/** Starts following the event log, the projections' progress, presence and typing before the socket accepts clients. */
+/** Starts following the event log, presence and typing before the socket accepts clients (the fence starts in `ReadFenceModule`). */
 class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(EventLogTail) private readonly tail: EventLogTail,
-    @Inject(ReadYourWritesFence) private readonly fence: ReadYourWritesFence,
     @Inject(PresenceFanout) private readonly presence: PresenceFanout,
     @Inject(TypingRelay) private readonly typing: TypingRelay,
     @Inject(CallRelay) private readonly calls: CallRelay,
     @Inject(PgNotifications) private readonly notifications: PgNotifications,
   ) {}
   async onApplicationBootstrap() {
-    await this.fence.start(this.notifications);
     await this.tail.start();
     await this.presence.start(this.notifications);
     await this.typing.start(this.notifications);
     await this.calls.start(this.notifications);
   }
   onApplicationShutdown() {
-    this.fence.stop();
     return this.tail.stop();
   }
 }
 
 @Module({
-  imports: [AuthModule, CommandHandlersModule, AuditModule, MediaModule],
+  imports: [AuthModule, CommandHandlersModule, AuditModule, MediaModule, ReadFenceModule],
   controllers: [ConversationsController, GroupsController, PeopleController, MediaController, CallsController],
   providers: [
     { provide: ConversationsQuery, inject: [DataSource], useFactory: (db: DataSource) => new ConversationsQuery(db) },
@@ -65,12 +63,6 @@ class LiveChannelsLifecycle implements OnApplicationBootstrap, OnApplicationShut
       provide: PresenceFanout,
       inject: [DataSource, LocalSockets, RUNTIME],
       useFactory: (db: DataSource, sockets: LocalSockets, runtime: Runtime) => new PresenceFanout(db, sockets, runtime.logger),
-    },
-    {
-      provide: ReadYourWritesFence,
-      inject: [DataSource, RUNTIME],
-      useFactory: (db: DataSource, runtime: Runtime) =>
-        new ReadYourWritesFence(db, runtime.eventStore, runtime.metrics, runtime.config.READ_FENCE_TIMEOUT_MS),
     },
     ReadYourWrites,
     {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Contact, Group } from '../../../libs/client/src/index.js';
 import { useStore, type ChatStore } from '../store.js';
 import { SidePanel } from './panels.js';
@@ -12,31 +12,25 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [adding, setAdding] = useState('');
 
-  const load = useCallback(async () => {
-    const loaded = await store.attempt(() => store.api.group(groupId));
-    if (loaded) {
-      setGroup(loaded);
-      for (const m of loaded.members) void store.nameOf(m.userId);
-    }
-  }, [store, groupId]);
-  useEffect(() => {
-    void load();
-    void store.api.contacts().then(setContacts, () => {});
-  }, [load, store]);
-  // A change by anyone arrives as a `group` frame.
+  // Loads at mount, and again on each change by anyone (this admin's own too): it arrives as a `group` frame.
   const changes = state.groupChanges[groupId] ?? 0;
   useEffect(() => {
-    if (changes) void load();
-  }, [changes, load]);
+    let current = true;
+    void store.attempt(() => store.api.group(groupId)).then((loaded) => {
+      if (!loaded || !current) return;
+      setGroup(loaded);
+      for (const m of loaded.members) void store.nameOf(m.userId);
+    });
+    return () => {
+      current = false;
+    };
+  }, [store, groupId, changes]);
+  useEffect(() => {
+    void store.api.contacts().then(setContacts, () => {});
+  }, [store]);
 
   if (!group) return <aside className="side-panel">Loading…</aside>;
   const amAdmin = group.members.some((m) => m.userId === store.me && m.role === 'admin');
-  const run = async (command: () => Promise<unknown>) => {
-    if ((await store.attempt(command)) !== undefined) {
-      await load();
-      void store.refreshInbox();
-    }
-  };
   const candidates = contacts.filter((c) => !group.members.some((m) => m.userId === c.userId));
 
   return (
@@ -46,7 +40,12 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
           onSubmit={(e) => {
             e.preventDefault();
             const name = (draftName ?? group.name).trim();
-            void run(() => store.api.updateGroup(groupId, { name })).then(() => setDraftName(null));
+            void store.attempt(() => store.api.updateGroup(groupId, { name })).then((renamed) => {
+              if (renamed === undefined) return;
+              // Shown until the reload that the rename's `group` frame brings.
+              setGroup((loaded) => loaded && { ...loaded, name });
+              setDraftName(null);
+            });
           }}
         >
           <label htmlFor="group-name">Group name</label>
@@ -65,8 +64,8 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
             </span>
             {amAdmin && m.userId !== store.me && (
               <span className="member-actions">
-                <button onClick={() => void run(() => store.api.setAdmin(groupId, m.userId, m.role !== 'admin'))}>{m.role === 'admin' ? 'Dismiss as admin' : 'Make admin'}</button>
-                <button onClick={() => void run(() => store.api.removeMember(groupId, m.userId))}>Remove</button>
+                <button onClick={() => void store.attempt(() => store.api.setAdmin(groupId, m.userId, m.role !== 'admin'))}>{m.role === 'admin' ? 'Dismiss as admin' : 'Make admin'}</button>
+                <button onClick={() => void store.attempt(() => store.api.removeMember(groupId, m.userId))}>Remove</button>
               </span>
             )}
           </li>
@@ -76,7 +75,7 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            if (adding) void run(() => store.api.addMembers(groupId, [adding])).then(() => setAdding(''));
+            if (adding) void store.attempt(() => store.api.addMembers(groupId, [adding])).then(() => setAdding(''));
           }}
         >
           <label htmlFor="add-member">Add a contact</label>
@@ -93,7 +92,7 @@ export function GroupInfo({ store, groupId, onClose }: { store: ChatStore; group
           </button>
         </form>
       )}
-      <button className="danger" onClick={() => void run(() => store.api.leaveGroup(groupId))}>
+      <button className="danger" onClick={() => void store.attempt(() => store.api.leaveGroup(groupId))}>
         Leave group
       </button>
     </SidePanel>

@@ -45,8 +45,7 @@ export function evolveCallLine(line: CallLine, { data }: CallLineTaken): CallLin
  * being placed (not yet started, taken moments ago); or a call going on that they are in, or
  * are answering, unless it rang out unanswered.
  */
-export function lineOccupied(held: HeldLine | null, calls: CallLog, userId: string, now: Date): boolean {
-  if (!held) return false;
+export function lineOccupied(held: HeldLine, calls: CallLog, userId: string, now: Date): boolean {
   const call = calls.ongoing.get(held.callId);
   if (!call) return !calls.ended.has(held.callId) && now.getTime() - held.at < PENDING_LINE_MS;
   if (call.left.has(userId)) return false;

@@ -61,7 +61,7 @@ export const devicesInCall = (call: OngoingCall): Map<string, string> =>
   new Map([[call.callerId, call.callerDeviceId] as const, ...call.answered].filter(([userId]) => !call.left.has(userId)));
 
 /** Whoever is still in the call: the caller and those who answered, less those who left. */
-export const inCall = (call: OngoingCall): string[] => [call.callerId, ...call.answered.keys()].filter((id) => !call.left.has(id));
+export const inCall = (call: OngoingCall): string[] => [...devicesInCall(call).keys()];
 
 function ended(call: OngoingCall, conversationId: string, reason: CallEndReason, endedBy: string | null, now: Date): CallEnded {
   const durationSeconds = call.firstAnsweredAt ? Math.max(0, Math.round((now.getTime() - Date.parse(call.firstAnsweredAt)) / 1000)) : 0;
@@ -94,7 +94,7 @@ function requireOngoing(log: CallLog, callId: string): OngoingCall {
  * to the mesh's size. Invitees already in a call are not rung; when that leaves nobody, the
  * call ends at once as busy.
  */
-export function decideStartCall(log: CallLog, audience: CallAudience, command: StartCall): (CallStarted | CallEnded)[] {
+export function decideStartCall(log: CallLog, audience: CallAudience, command: StartCall): [CallStarted] | [CallStarted, CallEnded] {
   if (!audience.members.includes(command.callerId)) throw forbidden('not_a_participant', 'you are not a participant of this conversation');
   if (audience.blocked) throw forbidden('blocked', 'you cannot call this user');
   if (audience.members.length > MAX_CALL_PARTICIPANTS) {
